@@ -1,0 +1,27 @@
+"""openasr: speech recognition trained from scratch with log-mel features, BiRNN encoders and CTC.
+
+>>> import asr
+>>> model = asr.load_model("exp/tiny/model.pt")      # no argument: the bundled English model
+>>> result = model.transcribe("speech.wav")
+>>> result.text, result.words[0].start
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "load_model", "transcribe"]
+
+
+def load_model(path=None, device: str = "cpu"):
+    """Load a model file (``None``: the bundled default) as a :class:`asr.transcribe.Transcriber`."""
+    from .transcribe import Transcriber
+
+    return Transcriber.from_file(path, device=device)
+
+
+def transcribe(audio, model=None, sample_rate=None):
+    """Transcribe a file path or a waveform with ``model`` (a path, a Transcriber, or None)."""
+    from .transcribe import Transcriber
+
+    if not isinstance(model, Transcriber):
+        model = load_model(model)
+    return model.transcribe(audio, sample_rate=sample_rate)

@@ -1,0 +1,114 @@
+"""Experiment configuration: dataclasses with defaults, read from and written to YAML."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .audio import PathLike
+from .features import FeatureConfig, SpecAugmentConfig
+from .model import ModelConfig
+
+
+class ConfigError(Exception):
+    """A configuration file that is missing, malformed or names unknown options."""
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    kind: str = "char"  # "char" | "bpe" | "unigram"
+    vocab_size: int = 256  # sentencepiece only
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    max_batch_seconds: float = 160.0  # total audio per batch (longest utterance x batch size)
+    max_batch_size: int | None = None
+    num_buckets: int = 10
+    sortagrad: bool = False  # first epoch ordered short to long
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    warmup_steps: int = 500
+    schedule: str = "cosine"  # "cosine" | "constant": after warm-up
+    min_lr_ratio: float = 0.05
+    grad_clip: float = 5.0
+    spec_augment: SpecAugmentConfig | None = field(default_factory=SpecAugmentConfig)
+    cache_features: bool = False  # keep log-mels in memory after the first epoch
+    num_workers: int = 1
+    amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16); CPU runs fp32
+    device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
+    seed: int = 1234
+    log_every: int = 20  # steps between rows of the step log
+    checkpoint_every: int = 0  # steps between mid-epoch checkpoints (0: at epoch ends only)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def from_dict(cls: type, data: Any, where: str = "") -> Any:
+    """Build dataclass ``cls`` from nested dicts, rejecting unknown keys."""
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"{where or 'config'}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+    kwargs = {}
+    for key, value in data.items():
+        target = _dataclass_in(hints[key])
+        kwargs[key] = from_dict(target, value, f"{where}.{key}".lstrip(".")) if target and value is not None else value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where or 'config'}: {e}") from None
+
+
+def _dataclass_in(hint: Any) -> type | None:
+    if dataclasses.is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return None
+
+
+def to_dict(config: Any) -> dict:
+    return dataclasses.asdict(config)
+
+
+def load_config(path: PathLike | None, overrides: dict | None = None) -> ExperimentConfig:
+    """Read an experiment config from YAML (``None``: defaults), then apply ``overrides``."""
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: not valid YAML ({e})") from None
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return from_dict(ExperimentConfig, data)
+
+
+def save_config(config: ExperimentConfig, path: PathLike) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))

@@ -1,0 +1,357 @@
+"""CTC training: AdamW with warm-up and decay, clipping, dev evaluation, resumable checkpoints, logs.
+
+Files written under the output folder:
+    config.yaml     the resolved experiment config
+    last.pt         training state (weights, optimizer, schedule, sampler position, RNG); for --resume
+    model.pt        the best model so far by dev WER, as a model file for `asr transcribe`
+    log.csv         one row per epoch (losses, dev WER/CER, learning rate, speed)
+    steps.csv       one row every `log_every` steps
+    training.png    loss and dev error curves, redrawn after each epoch
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from .audio import PathLike
+from .config import ExperimentConfig, from_dict, save_config, to_dict
+from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
+from .decode import GreedyDecoder
+from .device import autocast, needs_grad_scaler, select_device
+from .evaluate import score
+from .features import CMVNAccumulator, SpecAugment
+from .inference import ctc_loss, decode_dataset
+from .model import CTCModel, describe
+from .package import PackagedModel, atomic_save, safe_load, save_model
+from .text import Tokenizer, build_tokenizer, tokenizer_from_state
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_VERSION = 1
+EPOCH_LOG_FIELDS = [
+    "epoch", "step", "train_loss", "dev_loss", "dev_wer", "dev_cer", "lr",
+    "epoch_seconds", "audio_seconds_per_second", "skipped_steps",
+]
+
+
+class TrainingError(Exception):
+    """Training cannot start or continue (bad data, bad checkpoint, nothing to train on)."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out_dir: Path
+    epochs_run: int
+    steps: int
+    best_dev_wer: float
+    best_dev_cer: float
+    best_epoch: int
+    skipped_steps: int
+    seconds: float
+
+
+def lr_lambda(step: int, warmup: int, total: int, schedule: str, min_ratio: float) -> float:
+    """Linear warm-up to 1, then cosine decay to ``min_ratio`` (or constant)."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    if schedule == "constant" or total <= warmup:
+        return 1.0
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def compute_cmvn(dataset: SpeechDataset, progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Global mean and standard deviation of the log-mels of a dataset (fills its cache if enabled)."""
+    acc = CMVNAccumulator(dataset.extractor.config.n_mels)
+    for i in tqdm(range(len(dataset)), desc="CMVN statistics", unit="utt", disable=not progress):
+        example = dataset[i]
+        if example is not None:
+            acc.update(example.features)
+    return acc.stats()
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        train_manifest: PathLike,
+        dev_manifest: PathLike,
+        out_dir: PathLike,
+        resume: bool = False,
+        skip_broken: bool = False,
+        progress: bool = True,
+    ):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.progress = progress
+        self.checkpoint_path = self.out_dir / "last.pt"
+        state = self._load_checkpoint() if resume else None
+        if state is not None:
+            config = from_dict(ExperimentConfig, state["config"])
+            log.info("resuming from %s (epoch %d, step %d)", self.checkpoint_path, state["epoch"], state["step"])
+        self.config = config
+        tc = config.train
+        torch.manual_seed(tc.seed)
+        random.seed(tc.seed)
+        self.device = select_device(tc.device)
+
+        train_utts = read_manifest(train_manifest, skip_broken=skip_broken)
+        dev_utts = read_manifest(dev_manifest, skip_broken=skip_broken)
+        if not train_utts:
+            raise TrainingError(f"{train_manifest}: no utterances to train on")
+        self.tokenizer: Tokenizer
+        if state is not None:
+            self.tokenizer = tokenizer_from_state(state["tokenizer"])
+        else:
+            from .text import normalize
+
+            self.tokenizer = build_tokenizer(
+                config.tokenizer.kind, (normalize(u.text) for u in train_utts), config.tokenizer.vocab_size
+            )
+        self.train_set = SpeechDataset(train_utts, self.tokenizer, config.features, cache_features=tc.cache_features)
+        self.dev_set = SpeechDataset(dev_utts, self.tokenizer, config.features, cache_features=tc.cache_features)
+        if len(self.train_set) == 0:
+            raise TrainingError(f"{train_manifest}: no utterance has a non-empty transcript")
+
+        model_config = dataclasses.replace(config.model, vocab_size=self.tokenizer.vocab_size)
+        self.config = config = dataclasses.replace(config, model=model_config)
+        self.model = CTCModel(model_config)
+        if state is not None:
+            self.model.load_state_dict(state["model"])
+        else:
+            mean, std = compute_cmvn(self.train_set, progress)
+            self.model.cmvn.set_stats(mean, std)
+        self.model.to(self.device)
+        log.info("model: %s", describe(self.model))
+
+        self.sampler = DurationBatchSampler(
+            self.train_set.durations, tc.max_batch_seconds, tc.num_buckets, shuffle=True, seed=tc.seed,
+            max_batch_size=tc.max_batch_size,
+        )
+        self.steps_per_epoch = len(self.sampler)
+        total = tc.epochs * self.steps_per_epoch
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio)
+        )
+        self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
+        self.augment = SpecAugment(tc.spec_augment) if tc.spec_augment is not None else None
+        self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
+
+        self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
+        self.best = {"wer": math.inf, "cer": math.inf, "epoch": -1}
+        self.skipped = 0
+        if state is not None:
+            self._restore(state)
+        else:
+            save_config(config, self.out_dir / "config.yaml")
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def _load_checkpoint(self) -> dict | None:
+        if not self.checkpoint_path.is_file():
+            log.warning("--resume: no checkpoint at %s; starting from scratch", self.checkpoint_path)
+            return None
+        state = safe_load(self.checkpoint_path)
+        if state.get("checkpoint_version") != CHECKPOINT_VERSION:
+            raise TrainingError(
+                f"{self.checkpoint_path}: checkpoint version {state.get('checkpoint_version')} "
+                f"is not supported (expected {CHECKPOINT_VERSION})"
+            )
+        return state
+
+    def _restore(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        self.epoch, self.step, self.batch_in_epoch = state["epoch"], state["step"], state["batch_in_epoch"]
+        self.best = dict(state["best"])
+        self.skipped = state["skipped"]
+        torch.set_rng_state(state["rng"]["torch"])
+        random.setstate(_to_tuple(state["rng"]["python"]))
+        if torch.cuda.is_available() and state["rng"].get("cuda") is not None:
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+
+    def save_checkpoint(self) -> None:
+        atomic_save(
+            {
+                "checkpoint_version": CHECKPOINT_VERSION,
+                "config": to_dict(self.config),
+                "tokenizer": self.tokenizer.state_dict(),
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else None,
+                "epoch": self.epoch,
+                "step": self.step,
+                "batch_in_epoch": self.batch_in_epoch,
+                "best": self.best,
+                "skipped": self.skipped,
+                "rng": {
+                    "torch": torch.get_rng_state(),
+                    "python": random.getstate(),
+                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                },
+            },
+            self.checkpoint_path,
+        )
+
+    def save_model(self, path: Path, metadata: dict[str, Any]) -> None:
+        save_model(PackagedModel(self.model, self.tokenizer, self.config.features, metadata), path)
+
+    # -- training ------------------------------------------------------------------------------
+
+    def train_epoch(self) -> tuple[float, float, float]:
+        """One epoch (or what is left of it after a resume); returns (mean loss, seconds, audio seconds)."""
+        tc = self.config.train
+        self.model.train()
+        self.sampler.set_epoch(self.epoch)
+        batches = list(self.sampler)
+        if tc.sortagrad and self.epoch == 0:
+            batches.sort(key=lambda b: max(self.train_set.durations[i] for i in b))
+        batches = batches[self.batch_in_epoch :]
+        workers = 0 if tc.cache_features else tc.num_workers
+        loader = DataLoader(self.train_set, batch_sampler=batches, collate_fn=collate, num_workers=workers,
+                            pin_memory=self.device.type == "cuda")
+        start, audio_seconds, loss_sum, loss_count = time.time(), 0.0, 0.0, 0
+        bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{tc.epochs}", unit="batch", disable=not self.progress,
+                   initial=self.batch_in_epoch, total=self.steps_per_epoch)
+        for batch in bar:
+            self.batch_in_epoch += 1
+            if batch is None:
+                continue
+            batch = batch.to(self.device)
+            with autocast(self.device, tc.amp):
+                log_probs, out_lengths = self.model(batch.features, batch.feature_lengths, self.augment)
+            loss = ctc_loss(log_probs.float(), out_lengths, batch)
+            if not torch.isfinite(loss):
+                self.skipped += 1
+                self.optimizer.zero_grad(set_to_none=True)
+                log.warning("step %d: non-finite loss (%s); batch skipped", self.step, batch.ids[:3])
+                continue
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), tc.grad_clip)
+            if not torch.isfinite(grad_norm):
+                self.skipped += 1
+                self.optimizer.zero_grad(set_to_none=True)
+                self.scaler.update()
+                continue
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.scheduler.step()
+            self.step += 1
+            loss_value = loss.item()
+            loss_sum += loss_value * len(batch)
+            loss_count += len(batch)
+            audio_seconds += float(batch.feature_lengths.sum()) * self.config.features.hop_length / self.config.features.sample_rate
+            elapsed = time.time() - start
+            bar.set_postfix(loss=f"{loss_value:.3f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}",
+                            x_realtime=f"{audio_seconds / max(elapsed, 1e-9):.0f}")
+            if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
+                self.save_checkpoint()
+            if self.step % tc.log_every == 0:
+                self._append_csv("steps.csv", ["step", "epoch", "loss", "grad_norm", "lr"],
+                                 [self.step, self.epoch + 1, f"{loss_value:.4f}", f"{float(grad_norm):.3f}",
+                                  f"{self.scheduler.get_last_lr()[0]:.3e}"])
+        bar.close()
+        return (loss_sum / loss_count if loss_count else float("nan")), time.time() - start, audio_seconds
+
+    def evaluate(self) -> tuple[float, float, float]:
+        """Dev loss, WER and CER with greedy decoding."""
+        if len(self.dev_set) == 0:
+            return float("nan"), float("nan"), float("nan")
+        loss, decoded = decode_dataset(self.model, self.dev_set, self.decoder, self.device,
+                                       self.config.train.max_batch_seconds, progress=self.progress,
+                                       description="dev")
+        s = score([d.reference for d in decoded], [d.hypothesis.text for d in decoded])
+        return loss, s.wer, s.cer
+
+    def fit(self) -> TrainResult:
+        tc = self.config.train
+        started = time.time()
+        epochs_run = 0
+        while self.epoch < tc.epochs:
+            train_loss, seconds, audio = self.train_epoch()
+            dev_loss, wer, cer = self.evaluate()
+            epochs_run += 1
+            self.epoch += 1
+            self.batch_in_epoch = 0
+            improved = not math.isnan(wer) and (wer, cer) < (self.best["wer"], self.best["cer"])
+            if improved or math.isnan(wer) or self.best["epoch"] < 0:
+                self.best = {"wer": wer, "cer": cer, "epoch": self.epoch}
+                self.save_model(self.out_dir / "model.pt", self._metadata())
+            self.save_checkpoint()
+            self._append_csv("log.csv", EPOCH_LOG_FIELDS, [
+                self.epoch, self.step, f"{train_loss:.4f}", f"{dev_loss:.4f}", f"{wer:.4f}", f"{cer:.4f}",
+                f"{self.scheduler.get_last_lr()[0]:.3e}", f"{seconds:.1f}", f"{audio / max(seconds, 1e-9):.1f}",
+                self.skipped,
+            ])
+            self._plot()
+            tqdm.write(
+                f"epoch {self.epoch}: train loss {train_loss:.3f}, dev loss {dev_loss:.3f}, "
+                f"dev WER {100 * wer:.1f}%, CER {100 * cer:.1f}%{' (best)' if improved else ''}; "
+                f"{seconds:.0f}s, {audio / max(seconds, 1e-9):.0f}x real time"
+            )
+        return TrainResult(self.out_dir, epochs_run, self.step, self.best["wer"], self.best["cer"],
+                           self.best["epoch"], self.skipped, time.time() - started)
+
+    def _metadata(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "dev_wer": self.best["wer"],
+            "dev_cer": self.best["cer"],
+            "parameters": self.model.num_parameters(),
+            "train_utterances": len(self.train_set),
+            "train_hours": sum(self.train_set.durations) / 3600,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+
+    def _append_csv(self, name: str, header: list[str], row: list) -> None:
+        path = self.out_dir / name
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            writer = csv.writer(f)
+            if new:
+                writer.writerow(header)
+            writer.writerow(row)
+
+    def _plot(self) -> None:
+        from .plots import plot_training_log
+
+        try:
+            plot_training_log(self.out_dir / "log.csv", self.out_dir / "training.png")
+        except Exception as e:  # a plot must never stop training
+            log.warning("could not draw training.png: %s", e)
+
+
+def _to_tuple(x: Any) -> Any:
+    return tuple(_to_tuple(i) for i in x) if isinstance(x, (list, tuple)) else x
+
+
+def train(
+    config: ExperimentConfig,
+    train_manifest: PathLike,
+    dev_manifest: PathLike,
+    out_dir: PathLike,
+    resume: bool = False,
+    skip_broken: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """Train a CTC model; see the module docstring for what is written to ``out_dir``."""
+    return Trainer(config, train_manifest, dev_manifest, out_dir, resume, skip_broken, progress).fit()
