@@ -16,10 +16,6 @@ from .config import ConfigError
 from .data import ManifestError
 from .package import ModelFileError
 
-# Errors a user can cause and fix: reported in one line, never as a traceback.
-USER_ERRORS = (AudioError, ConfigError, ManifestError, ModelFileError, ValueError, OSError)
-
-
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)

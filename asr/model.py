@@ -117,6 +117,10 @@ class CTCModel(nn.Module):
         x = self.cmvn(features)
         if augment is not None:
             x = augment(x, lengths)
+        # Zero the padding after normalisation, so that frames the front-end stacks or convolves
+        # across an utterance's end are the same whether it is batched or alone.
+        valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
+        x = x * valid.unsqueeze(-1).to(x.dtype)
         x, lengths = self.frontend(x, lengths)
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu().clamp_min(1), batch_first=True, enforce_sorted=False)
         out, _ = self.rnn(packed)

@@ -28,6 +28,7 @@ def plot_training_log(log_csv: PathLike, out_png: PathLike) -> Path:
     ax_loss.plot(epochs, column("train_loss"), marker="o", label="train")
     ax_loss.plot(epochs, column("dev_loss"), marker="o", label="dev")
     ax_loss.set(xlabel="epoch", ylabel="CTC loss per utterance", title="Loss")
+    ax_loss.set_yscale("log")
     ax_loss.legend()
     ax_err.plot(epochs, [100 * v for v in column("dev_wer")], marker="o", label="dev WER")
     ax_err.plot(epochs, [100 * v for v in column("dev_cer")], marker="o", label="dev CER")

@@ -1,0 +1,89 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from asr.cli import main
+from asr.data import read_manifest
+from conftest import SENTENCES
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def test_transcribe_txt_and_json(trained_model, espeak_corpus):
+    utt = read_manifest(espeak_corpus)[0]
+    result = run("transcribe", utt.audio_filepath, "--model", trained_model / "model.pt")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() in SENTENCES or len(result.output.strip()) > 5
+    result = run("transcribe", utt.audio_filepath, "--model", trained_model / "model.pt", "--format", "json")
+    obj = json.loads(result.output)
+    assert obj["file"] == str(utt.audio_filepath) and obj["duration"] > 0
+    times = [(w["start"], w["end"]) for w in obj["words"]]
+    assert times and all(0 <= s < e <= obj["duration"] + 0.05 for s, e in times)
+    assert all(times[i][1] <= times[i + 1][0] + 1e-6 for i in range(len(times) - 1))
+
+
+def test_transcribe_bad_file_one_line_and_the_rest_go_on(trained_model, espeak_corpus, tmp_path):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF" + bytes(range(256)) * 4)
+    good = read_manifest(espeak_corpus)[1].audio_filepath
+    # the installed console script, in a real process: no traceback may reach the user
+    proc = subprocess.run([sys.executable, "-m", "asr.cli", "transcribe", str(corrupt), str(good),
+                           "--model", str(trained_model / "model.pt")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "corrupt.wav" in errors[0] and "not a readable audio file" in errors[0]
+    assert "1 of 2 file(s) failed" in proc.stderr
+    assert str(good) in proc.stdout, "the good file is still transcribed"
+
+
+def test_transcribe_bad_model(tmp_path, espeak_corpus):
+    bad = tmp_path / "model.pt"
+    bad.write_bytes(b"not a model")
+    result = run("transcribe", read_manifest(espeak_corpus)[0].audio_filepath, "--model", bad)
+    assert result.exit_code == 1 and "error:" in result.output and "Traceback" not in result.output
+
+
+def test_evaluate_prints_rates_and_writes_hypotheses(trained_model, espeak_corpus, tmp_path):
+    out = tmp_path / "eval"
+    result = run("evaluate", espeak_corpus, "--model", trained_model / "model.pt", "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    assert "WER" in result.output and "CER" in result.output and "sub" in result.output
+    hyps = [json.loads(line) for line in (out / "hyps.jsonl").read_text().splitlines()]
+    assert len(hyps) == 8 and {"id", "ref", "hyp", "wer", "cer"} <= set(hyps[0])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["utterances"] == 8 and 0 <= summary["cer"] < 0.1
+    assert summary["words"]["reference"] == sum(len(s.split()) for s in SENTENCES)
+
+
+def test_evaluate_broken_manifest(trained_model, tmp_path):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"audio_filepath": "a.wav", "duration": 1, "text": "x"}\n{oops\n')
+    result = run("evaluate", manifest, "--model", trained_model / "model.pt")
+    assert result.exit_code == 1 and "m.jsonl:2" in result.output
+
+
+def test_train_cli_bad_config(tmp_path, espeak_corpus):
+    conf = tmp_path / "c.yaml"
+    conf.write_text("train:\n  epocs: 3\n")
+    result = run("train", "--config", conf, "--train", espeak_corpus, "--dev", espeak_corpus, "--out", tmp_path / "x")
+    assert result.exit_code == 1 and "epocs" in result.output
+
+
+def test_train_cli_runs(tmp_path, espeak_corpus):
+    out = tmp_path / "exp"
+    result = run("train", "--train", espeak_corpus, "--dev", espeak_corpus, "--out", out,
+                 "--set", "train.epochs=1", "--set", "model.hidden_size=8", "--set", "model.num_layers=1")
+    assert result.exit_code == 0, result.output
+    assert "done: 1 epoch(s)" in result.output and (out / "model.pt").is_file()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["transcribe", "--help"], ["--version"]])
+def test_help(args):
+    assert run(*args).exit_code == 0

@@ -1,0 +1,72 @@
+import csv
+
+import pytest
+import torch
+
+from asr.config import load_config
+from asr.data import SpeechDataset, read_manifest
+from asr.evaluate import score
+from asr.inference import decode_dataset
+from asr.package import load_model_file
+from asr.train import Trainer, lr_lambda
+from conftest import REPO
+
+
+def test_overfit_eight_utterances(trained_model, espeak_corpus):
+    """The proof that training works: a tiny model memorises 8 utterances to CER < 10%."""
+    packaged = load_model_file(trained_model / "model.pt")
+    from asr.transcribe import Transcriber
+
+    t = Transcriber(packaged)
+    dataset = SpeechDataset(read_manifest(espeak_corpus), packaged.tokenizer)
+    _, decoded = decode_dataset(t.model, dataset, t.decoder, t.device, progress=False)
+    s = score([d.reference for d in decoded], [d.hypothesis.text for d in decoded])
+    assert len(decoded) == 8
+    assert s.cer < 0.10, [d.hypothesis.text for d in decoded]
+
+
+def test_training_outputs(trained_model):
+    for name in ("config.yaml", "last.pt", "model.pt", "log.csv", "steps.csv", "training.png"):
+        assert (trained_model / name).is_file(), name
+    rows = list(csv.DictReader(open(trained_model / "log.csv")))
+    assert len(rows) == load_config(REPO / "tests" / "overfit.yaml").train.epochs
+    losses = [float(r["train_loss"]) for r in rows]
+    assert losses[-1] < 0.2 * losses[0], "training loss must fall"
+    assert load_config(trained_model / "config.yaml").model.vocab_size == 29
+
+
+def test_resume_continues_where_it_stopped(espeak_corpus, tmp_path):
+    overrides = {"train.epochs": 2, "model.hidden_size": 16, "model.num_layers": 1, "train.cache_features": True}
+    config = load_config(REPO / "tests" / "overfit.yaml", overrides)
+    first = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
+    first.train_epoch()
+    first.epoch, first.batch_in_epoch = 1, 0
+    first.save_checkpoint()
+    steps_after_one = first.step
+    weights = {k: v.clone() for k, v in first.model.state_dict().items()}
+
+    resumed = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
+    assert resumed.epoch == 1 and resumed.step == steps_after_one
+    for k, v in resumed.model.state_dict().items():
+        assert torch.equal(v, weights[k]), k
+    assert resumed.optimizer.state_dict()["state"], "optimizer moments are restored"
+    result = resumed.fit()
+    assert result.epochs_run == 1 and resumed.epoch == 2 and resumed.step > steps_after_one
+
+
+def test_resume_with_damaged_checkpoint(espeak_corpus, tmp_path):
+    from asr.package import ModelFileError
+
+    (tmp_path / "last.pt").write_bytes(b"garbage")
+    config = load_config(REPO / "tests" / "overfit.yaml")
+    with pytest.raises(ModelFileError):
+        Trainer(config, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
+
+
+def test_lr_schedule():
+    assert lr_lambda(0, 10, 100, "cosine", 0.1) == pytest.approx(0.1)
+    assert lr_lambda(9, 10, 100, "cosine", 0.1) == pytest.approx(1.0)
+    assert lr_lambda(100, 10, 100, "cosine", 0.1) == pytest.approx(0.1)
+    mid = lr_lambda(55, 10, 100, "cosine", 0.0)
+    assert mid == pytest.approx(0.5, abs=1e-6)
+    assert lr_lambda(80, 10, 100, "constant", 0.1) == 1.0
