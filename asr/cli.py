@@ -55,7 +55,8 @@ def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, devic
         else:
             click.echo(result.text if len(files) == 1 else f"{path}\t{result.text}")
     if failed:
-        click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
+        if len(files) > 1:
+            click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
         sys.exit(1)
 
 
@@ -150,31 +151,138 @@ def corpus() -> None:
     """Make training data."""
 
 
+@corpus.command("text")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--exclude-manifest", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Evaluation manifests whose sentences must never be used (repeatable).")
+@click.option("--dev", "n_dev", default=500, show_default=True, help="Sentences held out for dev.")
+@click.option("--test", "n_test", default=500, show_default=True, help="Sentences held out for test.")
+@click.option("--min-words", default=3, show_default=True)
+@click.option("--max-words", default=24, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+def corpus_text(sources: tuple[Path, ...], out_dir: Path, exclude_manifest: tuple[Path, ...], n_dev: int, n_test: int,
+                min_words: int, max_words: int, seed: int) -> None:
+    """Normalise, filter and de-duplicate SOURCES into OUT/{train,dev,test}.txt (sentences kept apart)."""
+    from .corpus.sentences import coverage, prepare_sentences
+    from .data import read_manifest
+
+    try:
+        excluded = [u.text for m in exclude_manifest for u in read_manifest(m)]
+    except ManifestError as e:
+        _fail(str(e))
+    sentences, stats = prepare_sentences(sources, excluded, min_words, max_words)
+    import random
+
+    random.Random(seed).shuffle(sentences)
+    splits = {"dev": sentences[:n_dev], "test": sentences[n_dev : n_dev + n_test],
+              "train": sentences[n_dev + n_test :]}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, lines in splits.items():
+        (out_dir / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = {**stats.__dict__, **{f"{k}_sentences": len(v) for k, v in splits.items()}}
+    if excluded:
+        report["evaluation_word_coverage"] = round(coverage(splits["train"], excluded), 4)
+    (out_dir / "stats.json").write_text(json.dumps(report, indent=2) + "\n")
+    click.echo(f"{stats.read} lines read; kept {stats.kept} ({stats.too_short} too short, {stats.too_long} too long, "
+               f"{stats.duplicates} duplicates, {stats.held_out} evaluation sentences removed); "
+               f"vocabulary {stats.vocabulary} words")
+    if excluded:
+        click.echo(f"training text covers {100 * report['evaluation_word_coverage']:.2f}% of evaluation word tokens")
+    click.echo(" ".join(f"{k}: {len(v)}" for k, v in splits.items()) + f" -> {out_dir}")
+
+
 @corpus.command("synth")
 @click.argument("sentences", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--engine", "engines", multiple=True, help="TTS engine(s) to use (default: all installed).")
+@click.option("--engine-weight", "engine_weights", multiple=True, metavar="ENGINE=W",
+              help="Share of utterances per engine (default: uniform over voices).")
+@click.option("--voice", "only_voices", multiple=True, metavar="ENGINE:NAME", help="Use only these voices.")
+@click.option("--exclude-voice", "excluded_voices", multiple=True, metavar="ENGINE:NAME",
+              help="Never use these voices (keep them for dev/test).")
+@click.option("--count", type=int, help="Sentences to draw from SENTENCES (default: all).")
 @click.option("--repeats", default=1, show_default=True, help="Utterances per sentence, each with its own voice.")
+@click.option("--augment/--no-augment", default=False, show_default=True,
+              help="Speed, noise, babble, reverberation and telephone effects (see asr.augment.AugmentConfig).")
+@click.option("--rir-bank", type=click.Path(path_type=Path), help="Cache of simulated room impulse responses.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("-j", "--jobs", type=int, help="Parallel processes (default: all cores).")
-def corpus_synth(sentences: Path, out_dir: Path, engines: tuple[str, ...], repeats: int, seed: int,
-                 jobs: int | None) -> None:
+def corpus_synth(sentences: Path, out_dir: Path, engines: tuple[str, ...], engine_weights: tuple[str, ...],
+                 only_voices: tuple[str, ...], excluded_voices: tuple[str, ...], count: int | None, repeats: int,
+                 augment: bool, rir_bank: Path | None, seed: int, jobs: int | None) -> None:
     """Synthesise SENTENCES (one per line) into OUT/audio and OUT/manifest.jsonl."""
+    from .augment import AugmentConfig
+    from .corpus.sentences import sample_sentences
     from .corpus.tts import available_engines, synthesize_corpus
     from .text import normalize
 
     lines = [normalize(line) for line in sentences.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line]
+    if count is not None:
+        lines = sample_sentences(lines, count, seed)
     try:
+        weights = {k: float(v) for k, _, v in (w.partition("=") for w in engine_weights)}
         voices = [v for e in available_engines(engines or None) for v in e.voices()]
-        manifest, failures = synthesize_corpus(lines, out_dir, voices, seed=seed, repeats=repeats, jobs=jobs)
+        if only_voices:
+            voices = [v for v in voices if v.id in set(only_voices)]
+        voices = [v for v in voices if v.id not in set(excluded_voices)]
+        manifest, failures = synthesize_corpus(
+            lines, out_dir, voices, seed=seed, repeats=repeats, jobs=jobs, engine_weights=weights or None,
+            augment=AugmentConfig() if augment else None, rir_bank=rir_bank or (out_dir / "rirs.npz"),
+        )
     except ValueError as e:
         _fail(str(e))
     for f in failures:
         click.echo(f"error: {f}", err=True)
-    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {len(voices)} voices: {manifest}")
+    engines_used = sorted({v.engine for v in voices})
+    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {len(voices)} voices of "
+               f"{len(engines_used)} engine(s) ({', '.join(engines_used)}): {manifest}")
     if failures:
-        sys.exit(1)
+        click.echo(f"{len(failures)} utterance(s) failed", err=True)
+
+
+@corpus.command("import")
+@click.argument("kind", type=click.Choice(["librispeech", "commonvoice", "ljspeech", "folder"]))
+@click.argument("root", type=click.Path(path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path), help="Manifest to write.")
+@click.option("--split", default="train", show_default=True, help="Common Voice: which .tsv to read.")
+def corpus_import(kind: str, root: Path, out: Path, split: str) -> None:
+    """Turn a corpus you own (in its published layout) into a manifest.
+
+    \b
+    librispeech  LibriSpeech/<split>/<speaker>/<chapter>/*.trans.txt + *.flac
+    commonvoice  cv-corpus-*/<lang>/<split>.tsv + clips/*.mp3
+    ljspeech     LJSpeech-1.1/metadata.csv + wavs/*.wav
+    folder       any tree of audio files, each with a .txt (or .lab) transcript beside it
+    """
+    from .corpus.importers import CorpusLayoutError, import_corpus
+
+    try:
+        report = import_corpus(kind, root, out, **({"split": split} if kind == "commonvoice" else {}))
+    except CorpusLayoutError as e:
+        _fail(str(e))
+    for failure in report.failures:
+        click.echo(f"error: {failure}", err=True)
+    click.echo(f"{report.utterances} utterances, {report.seconds / 3600:.2f} h -> {report.manifest}"
+               + (f"; {len(report.failures)} file(s) skipped" if report.failures else ""))
+
+
+@corpus.command("mix")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path))
+@click.option("--seed", default=0, show_default=True)
+def corpus_mix(sources: tuple[str, ...], out: Path, seed: int) -> None:
+    """Mix manifests given as PATH[:WEIGHT] (2 = twice, 0.5 = a random half) into one."""
+    from .corpus.mix import mix_manifests, parse_weighted
+
+    try:
+        counts = mix_manifests([parse_weighted(s) for s in sources], out, seed)
+    except (ManifestError, ValueError) as e:
+        _fail(str(e))
+    for path, n in counts.items():
+        click.echo(f"{n:8d}  {path}")
+    click.echo(f"{sum(counts.values()):8d}  -> {out}")
 
 
 if __name__ == "__main__":

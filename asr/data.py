@@ -55,7 +55,7 @@ def read_manifest(path: PathLike, skip_broken: bool = False) -> list[Utterance]:
             if not line.strip():
                 continue
             try:
-                utterances.append(_parse_line(line, path.parent, f"{path.stem}-{number:06d}"))
+                utterances.append(_parse_line(line, path.parent.absolute(), f"{path.stem}-{number:06d}"))
             except ManifestError as e:
                 message = f"{path}:{number}: {e}"
                 if not skip_broken:
@@ -159,13 +159,13 @@ class SpeechDataset(Dataset):
 
     def features(self, index: int) -> torch.Tensor:
         if self.cache is not None and index in self.cache:
-            return self.cache[index]
+            return self.cache[index].float()
         utt = self.utterances[index]
         wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
         with torch.no_grad():
             feats = self.extractor(torch.from_numpy(wav))
         if self.cache is not None:
-            self.cache[index] = feats
+            self.cache[index] = feats.half()  # log-mels lose nothing that matters in fp16; memory halves
         return feats
 
     def __getitem__(self, index: int) -> Example | None:
