@@ -29,35 +29,133 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["txt", "json"]), default="txt", show_default=True)
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
-def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, device: str) -> None:
-    """Transcribe audio FILES; failures are reported on stderr and the rest go on."""
+def _decoding_options(f):
+    """Options shared by the commands that decode."""
+    options = [
+        click.option("--beam", "beam_size", type=int, help="Beam search with this beam (default: the model's "
+                     "tuned settings, else greedy)."),
+        click.option("--lm", "lm_path", type=click.Path(path_type=Path), help="KenLM binary for shallow fusion."),
+        click.option("--lm-weight", type=float, help="LM weight (default: tuned value or 0.5)."),
+        click.option("--word-score", type=float, help="Word insertion bonus (default: tuned value or 0)."),
+        click.option("--greedy", is_flag=True, help="Greedy decoding even if the model has tuned beam settings."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _decoding_config(model_path: Path | None, beam_size: int | None, lm_path: Path | None, lm_weight: float | None,
+                     word_score: float | None, greedy: bool, nbest: int = 1):
+    """Command-line options over the model's tuned settings (model.decoding.yaml) over defaults."""
+    import dataclasses
+
+    from .decoding import DecodingConfig, load_decoding_config
+    from .package import DEFAULT_MODEL
+
+    base = load_decoding_config(model_path or DEFAULT_MODEL) or DecodingConfig()
+    if greedy:
+        return DecodingConfig()
+    changes: dict = {"nbest": nbest}
+    if beam_size is not None:
+        changes.update(method="beam", beam_size=beam_size)
+    if lm_path is not None:
+        changes.update(method="beam", lm=str(lm_path))
+    if lm_weight is not None:
+        changes["lm_weight"] = lm_weight
+    if word_score is not None:
+        changes["word_score"] = word_score
+    if nbest > 1:
+        changes["method"] = "beam"
+    return dataclasses.replace(base, **changes)
+
+
+def _load_transcriber(model_path: Path | None, device: str, decoding, hotwords: tuple[str, ...] = ()):
+    from .beam_search import parse_hotwords
+    from .lm import LMError
     from .transcribe import Transcriber
 
     try:
-        model = Transcriber.from_file(model_path, device=device)
-    except (ModelFileError, ValueError) as e:
+        return Transcriber.from_file(model_path, device=device, decoding=decoding,
+                                     hotwords=parse_hotwords(hotwords))
+    except (ModelFileError, ConfigError, LMError, ValueError) as e:
         _fail(str(e))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["txt", "json", "srt", "vtt"]), default="txt",
+              show_default=True)
+@_decoding_options
+@click.option("--hotword", "hotwords", multiple=True, metavar="WORD[:BONUS]",
+              help="Boost a word or phrase (repeatable); needs beam search with an LM or the word in its vocabulary.")
+@click.option("--nbest", default=1, show_default=True, help="Print the N best hypotheses (json: an 'nbest' list).")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
+def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, beam_size: int | None,
+               lm_path: Path | None, lm_weight: float | None, word_score: float | None, greedy: bool,
+               hotwords: tuple[str, ...], nbest: int, device: str) -> None:
+    """Transcribe audio FILES; failures are reported on stderr and the rest go on."""
+    from .formats import render
+
+    decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy, nbest)
+    model = _load_transcriber(model_path, device, decoding, hotwords)
     failed = 0
     for path in files:
         try:
-            result = model.transcribe(path)
+            hyps = model.nbest(path)
         except AudioError as e:
             failed += 1
             click.echo(f"error: {e}", err=True)
             continue
-        if fmt == "json":
-            click.echo(json.dumps({"file": str(path), **result.to_dict()}, ensure_ascii=False))
+        best = hyps[0]
+
+        def record(best=best, path=path, hyps=hyps) -> dict:
+            out = {"file": str(path), "text": best.text,
+                   "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3),
+                              "confidence": round(w.confidence, 4)} for w in best.words]}
+            if len(hyps) > 1:
+                out["nbest"] = [{"text": h.text, "score": round(h.score, 3)} for h in hyps]
+            return out
+
+        if fmt == "txt" and len(files) > 1:
+            click.echo(f"{path}\t{best.text}")
+        elif fmt == "txt" and len(hyps) > 1:
+            click.echo("\n".join(f"{h.score:10.3f}  {h.text}" for h in hyps))
         else:
-            click.echo(result.text if len(files) == 1 else f"{path}\t{result.text}")
+            click.echo(render(fmt, best.text, best.words, record))
     if failed:
         if len(files) > 1:
             click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("audio", type=click.Path(path_type=Path))
+@click.argument("text")
+@click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["txt", "json", "srt", "vtt"]), default="txt",
+              show_default=True)
+def align(audio: Path, text: str, model_path: Path | None, fmt: str) -> None:
+    """Word times of TEXT (a transcript, or @file to read it) in AUDIO, by CTC forced alignment."""
+    from .align import AlignmentError
+    from .decoding import DecodingConfig
+    from .formats import render
+
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    model = _load_transcriber(model_path, "cpu", DecodingConfig())
+    try:
+        words = model.align(audio, text)
+    except (AudioError, AlignmentError) as e:
+        _fail(str(e))
+    if fmt == "txt":
+        for w in words:
+            click.echo(f"{w.start:8.3f} {w.end:8.3f} {w.confidence:6.3f}  {w.word}")
+    else:
+        plain = " ".join(w.word for w in words)
+        click.echo(render(fmt, plain, words, lambda: {"file": str(audio), "text": plain, "words": [
+            {"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3),
+             "confidence": round(w.confidence, 4)} for w in words]}))
 
 
 @main.command()
@@ -66,16 +164,19 @@ def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, devic
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), help="Where to write hypotheses and the summary "
               "(default: exp/eval/<manifest name>).")
 @click.option("--skip-broken", is_flag=True, help="Skip broken manifest lines instead of stopping.")
+@_decoding_options
 @click.option("--device", default="cpu", show_default=True)
-def evaluate(manifest: Path, model_path: Path | None, output_dir: Path | None, skip_broken: bool, device: str) -> None:
+def evaluate(manifest: Path, model_path: Path | None, output_dir: Path | None, skip_broken: bool,
+             beam_size: int | None, lm_path: Path | None, lm_weight: float | None, word_score: float | None,
+             greedy: bool, device: str) -> None:
     """Word and character error rates of a model on MANIFEST."""
     from .data import SpeechDataset, read_manifest
     from .evaluate import score
     from .inference import decode_dataset
-    from .transcribe import Transcriber
 
+    decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy)
+    model = _load_transcriber(model_path, device, decoding)
     try:
-        model = Transcriber.from_file(model_path, device=device)
         utterances = read_manifest(manifest, skip_broken=skip_broken)
     except (ModelFileError, ManifestError, ValueError) as e:
         _fail(str(e))
@@ -99,7 +200,9 @@ def evaluate(manifest: Path, model_path: Path | None, output_dir: Path | None, s
                "real_time_factor": round(elapsed / max(audio_seconds, 1e-9), 4)}
     (output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     w, c = s.words, s.chars
-    click.echo(f"{manifest}: {s.sentences} utterances, {audio_seconds / 60:.1f} min")
+    click.echo(f"{manifest}: {s.sentences} utterances, {audio_seconds / 60:.1f} min; decoding: {decoding.method}"
+               + (f" (beam {decoding.beam_size}, LM {decoding.lm}, weight {decoding.lm_weight}, "
+                  f"word score {decoding.word_score})" if decoding.method == "beam" else ""))
     click.echo(f"WER {100 * s.wer:.2f}% [{w.errors} / {w.reference_length}: {w.substitutions} sub, "
                f"{w.deletions} del, {w.insertions} ins]")
     click.echo(f"CER {100 * s.cer:.2f}% [{c.errors} / {c.reference_length}: {c.substitutions} sub, "
@@ -283,6 +386,76 @@ def corpus_mix(sources: tuple[str, ...], out: Path, seed: int) -> None:
     for path, n in counts.items():
         click.echo(f"{n:8d}  {path}")
     click.echo(f"{sum(counts.values()):8d}  -> {out}")
+
+
+@main.group()
+def lm() -> None:
+    """Build and tune n-gram language models."""
+
+
+@lm.command("build")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path), help="KenLM binary to write.")
+@click.option("--order", default=4, show_default=True, type=click.IntRange(2, 6))
+@click.option("--prune", default="", help="lmplz count thresholds per order, e.g. '0 1 1' (drops singletons of "
+              "orders 2 and 3).")
+@click.option("--exclude-manifest", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Evaluation manifests whose sentences must stay out of the LM (repeatable).")
+def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, exclude_manifest: tuple[Path, ...]) -> None:
+    """Build a word n-gram LM from text SOURCES (one sentence a line; .gz and LJSpeech metadata.csv allowed)."""
+    from .data import read_manifest
+    from .lm import LMError, build_lm
+
+    try:
+        excluded = [u.text for m in exclude_manifest for u in read_manifest(m)]
+        info = build_lm(sources, out, order=order, prune=[int(x) for x in prune.split()], exclude=excluded)
+    except (LMError, ManifestError, ValueError) as e:
+        _fail(str(e))
+    click.echo(f"{info.order}-gram LM from {info.sentences} sentences, vocabulary {info.vocabulary}: "
+               f"{info.path} ({info.bytes / 2**20:.1f} MiB)")
+
+
+@lm.command("tune")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("-m", "--model", "model_path", required=True, type=click.Path(path_type=Path))
+@click.option("--lm", "lm_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--beam", "beam_size", default=32, show_default=True)
+@click.option("--lm-weights", default="0 0.25 0.5 0.75 1 1.5 2", show_default=True)
+@click.option("--word-scores", default="-1 0 1 2 3", show_default=True)
+@click.option("--save/--no-save", default=True, show_default=True,
+              help="Store the best values next to the model (MODEL.decoding.yaml), used by default from then on.")
+def lm_tune(manifest: Path, model_path: Path, lm_path: Path, beam_size: int, lm_weights: str, word_scores: str,
+            save: bool) -> None:
+    """Search the LM weight and word bonus that give the lowest WER on a dev MANIFEST."""
+    from .data import read_manifest
+    from .decoding import DecodingConfig, save_decoding_config
+    from .evaluate import score
+    from .text import normalize
+    from .tune import tune_lm
+
+    model = _load_transcriber(model_path, "cpu", DecodingConfig())
+    try:
+        utterances = read_manifest(manifest)
+    except ManifestError as e:
+        _fail(str(e))
+    log_probs, refs = [], []
+    for u in utterances:
+        try:
+            log_probs.append(model.log_probs(model.load(u.audio_filepath)))
+            refs.append(normalize(u.text))
+        except AudioError as e:
+            click.echo(f"error: {e}", err=True)
+    greedy = score(refs, [model.decoder.decode(lp).text for lp in log_probs])
+    base = DecodingConfig(method="beam", beam_size=beam_size, lm=str(lm_path))
+    best, points = tune_lm(model, log_probs, refs, base, [float(x) for x in lm_weights.split()],
+                           [float(x) for x in word_scores.split()])
+    click.echo(f"greedy: WER {100 * greedy.wer:.2f}%, CER {100 * greedy.cer:.2f}%")
+    for p in sorted(points, key=lambda p: (p.wer, p.cer))[:5]:
+        click.echo(f"lm_weight {p.lm_weight:5.2f} word_score {p.word_score:5.2f}: WER {100 * p.wer:.2f}%, "
+                   f"CER {100 * p.cer:.2f}%")
+    click.echo(f"best: lm_weight {best.lm_weight}, word_score {best.word_score}")
+    if save:
+        click.echo(f"saved: {save_decoding_config(model_path, best)}")
 
 
 if __name__ == "__main__":

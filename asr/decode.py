@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import torch
 
@@ -63,6 +63,45 @@ def words_from_spans(spans: Sequence[TokenSpan], tokenizer: Tokenizer, frame_shi
     return tuple(words)
 
 
+def spans_from_path(path: Sequence[int], log_probs: torch.Tensor) -> list[TokenSpan]:
+    """Collapse a frame-level CTC path into token spans with mean posterior confidences.
+
+    ``path`` holds one token id per frame (blanks included); ``log_probs (time, vocab)``.
+    """
+    probs = log_probs.exp()
+    spans: list[TokenSpan] = []
+    prev, start = BLANK_ID, 0
+    for t, tok in enumerate(list(path) + [BLANK_ID]):
+        if tok != prev:
+            if prev != BLANK_ID:
+                conf = float(probs[start:t, prev].mean()) if t > start else 0.0
+                spans.append(TokenSpan(prev, start, t - 1, conf))
+            start = t
+        prev = tok
+    return spans
+
+
+def hypothesis_from_path(path: Sequence[int], log_probs: torch.Tensor, tokenizer: Tokenizer, frame_shift: float,
+                         score: float) -> Hypothesis:
+    spans = spans_from_path(path, log_probs)
+    ids = [s.id for s in spans]
+    return Hypothesis(
+        text=" ".join(tokenizer.decode(ids).split()),
+        words=words_from_spans(spans, tokenizer, frame_shift),
+        token_ids=tuple(ids),
+        token_frames=tuple(s.start_frame for s in spans),
+        score=score,
+    )
+
+
+class Decoder(Protocol):
+    """A decoding strategy: CTC log-probabilities in, hypotheses out."""
+
+    def decode(self, log_probs: torch.Tensor) -> Hypothesis: ...
+
+    def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]: ...
+
+
 class GreedyDecoder:
     """Best path: argmax per frame, merge repeats, drop blanks."""
 
@@ -70,36 +109,13 @@ class GreedyDecoder:
         self.tokenizer = tokenizer
         self.frame_shift = frame_shift
 
-    def spans(self, log_probs: torch.Tensor) -> list[TokenSpan]:
-        """``log_probs (time, vocab)`` of one utterance, already cut to its length."""
-        best_lp, best = log_probs.max(dim=-1)
-        best_l, probs = best.tolist(), best_lp.exp().tolist()
-        spans: list[TokenSpan] = []
-        prev = BLANK_ID
-        start, confs = 0, []
-        for t, tok in enumerate(best_l):
-            if tok != prev:
-                if prev != BLANK_ID:
-                    spans.append(TokenSpan(prev, start, t - 1, sum(confs) / len(confs)))
-                start, confs = t, []
-            confs.append(probs[t])
-            prev = tok
-        if prev != BLANK_ID:
-            spans.append(TokenSpan(prev, start, len(best_l) - 1, sum(confs) / len(confs)))
-        return spans
-
     def decode(self, log_probs: torch.Tensor) -> Hypothesis:
+        """``log_probs (time, vocab)`` of one utterance, already cut to its length."""
         if log_probs.dim() != 2:
             raise ValueError(f"expected log_probs (time, vocab), got {tuple(log_probs.shape)}")
-        spans = self.spans(log_probs)
-        ids = [s.id for s in spans]
-        return Hypothesis(
-            text=self.tokenizer.decode(ids).strip(),
-            words=words_from_spans(spans, self.tokenizer, self.frame_shift),
-            token_ids=tuple(ids),
-            token_frames=tuple(s.start_frame for s in spans),
-            score=float(log_probs.max(dim=-1).values.sum()) if log_probs.numel() else 0.0,
-        )
+        best_lp, best = log_probs.max(dim=-1) if log_probs.numel() else (log_probs.new_zeros(0), [])
+        return hypothesis_from_path(best.tolist() if len(best) else [], log_probs, self.tokenizer, self.frame_shift,
+                                    float(best_lp.sum()) if len(best) else 0.0)
 
     def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
         """``log_probs (batch, time, vocab)``, ``lengths (batch,)``."""

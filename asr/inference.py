@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .data import Batch, DurationBatchSampler, SpeechDataset, collate
-from .decode import GreedyDecoder, Hypothesis
+from .decode import Decoder, Hypothesis
 from .model import CTCModel
 
 
@@ -40,7 +40,7 @@ def ctc_loss(log_probs: torch.Tensor, out_lengths: torch.Tensor, batch: Batch) -
 def decode_dataset(
     model: CTCModel,
     dataset: SpeechDataset,
-    decoder: GreedyDecoder,
+    decoder: Decoder,
     device: torch.device,
     max_batch_seconds: float = 200.0,
     num_workers: int = 0,

@@ -302,7 +302,7 @@ class Trainer:
                 self.skipped,
             ])
             self._plot()
-            tqdm.write(
+            (tqdm.write if self.progress else log.info)(
                 f"epoch {self.epoch}: train loss {train_loss:.3f}, dev loss {dev_loss:.3f}, "
                 f"dev WER {100 * wer:.1f}%, CER {100 * cer:.1f}%{' (best)' if improved else ''}; "
                 f"{seconds:.0f}s, {audio / max(seconds, 1e-9):.0f}x real time"

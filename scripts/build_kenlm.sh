@@ -25,7 +25,11 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation kenlm -d "$work" >&2
+# pip must read the sdist's metadata to download it; a throw-away venv gives it setuptools + wheel
+# without building the package's own (C++) extension.
+python3 -m venv "$work/venv" >&2
+"$work/venv/bin/pip" install --quiet setuptools wheel >&2
+"$work/venv/bin/pip" download --quiet --no-deps --no-binary :all: --no-build-isolation kenlm -d "$work" >&2
 tar xzf "$work"/kenlm-*.tar.gz -C "$work"
 src=$(find "$work" -maxdepth 1 -type d -name 'kenlm-*' | head -1)
 cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DKENLM_MAX_ORDER=6 >&2

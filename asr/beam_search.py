@@ -1,0 +1,180 @@
+"""CTC beam search with flashlight-text's decoders, KenLM shallow fusion, and hotword boosting.
+
+Lexicon-free search (any character sequence) is used without an LM; with a word LM the search
+is lexicon-based: words are spelled with the tokenizer into a trie built from the LM's
+vocabulary (plus any hotwords), and the LM scores each completed word.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from flashlight.lib.text.decoder import (
+    LM,
+    CriterionType,
+    LexiconDecoder,
+    LexiconDecoderOptions,
+    LexiconFreeDecoder,
+    LexiconFreeDecoderOptions,
+    SmearingMode,
+    Trie,
+    ZeroLM,
+)
+from flashlight.lib.text.decoder.kenlm import KenLM
+from flashlight.lib.text.dictionary import Dictionary
+
+from .audio import PathLike
+from .decode import Hypothesis, hypothesis_from_path
+from .lm import LMError, read_vocabulary
+from .text import CharTokenizer, Tokenizer, normalize
+
+_FLOAT_BYTES = 4
+
+
+@dataclass(frozen=True)
+class BeamSearchOptions:
+    beam_size: int = 32
+    beam_size_token: int | None = None  # tokens considered per frame (None: all)
+    beam_threshold: float = 25.0  # prune hypotheses this far below the best
+    lm_weight: float = 0.5
+    word_score: float = 0.0  # word insertion bonus, added per word
+    unk_score: float = -math.inf  # words outside the lexicon (lexicon search only)
+    sil_score: float = 0.0
+    nbest: int = 1
+    hotwords: tuple[tuple[str, float], ...] = field(default=())  # (word or phrase, bonus per word)
+
+
+class _BoostedLM(LM):
+    """Wraps an LM and adds a bonus (in LM-score units) to each hotword."""
+
+    def __init__(self, base: LM, boosts: dict[int, float]):
+        LM.__init__(self)
+        self.base = base
+        self.boosts = boosts
+
+    def start(self, start_with_nothing: bool):
+        return self.base.start(start_with_nothing)
+
+    def score(self, state, token_index: int):
+        new_state, score = self.base.score(state, token_index)
+        return new_state, score + self.boosts.get(token_index, 0.0)
+
+    def finish(self, state):
+        return self.base.finish(state)
+
+
+def parse_hotwords(specs: Sequence[str], default_weight: float = 5.0) -> tuple[tuple[str, float], ...]:
+    """``["word", "new york:8"]`` -> ``(("word", 5.0), ("new york", 8.0))``."""
+    out = []
+    for spec in specs:
+        phrase, sep, weight = spec.rpartition(":")
+        if not sep:
+            phrase, weight = spec, ""
+        try:
+            value = float(weight) if weight else default_weight
+        except ValueError:
+            phrase, value = spec, default_weight
+        phrase = normalize(phrase)
+        if not phrase:
+            raise ValueError(f"hotword {spec!r} is empty after normalisation")
+        out.append((phrase, value))
+    return tuple(out)
+
+
+class BeamSearchDecoder:
+    """Beam search over CTC log-probabilities, optionally with a KenLM word n-gram and hotwords."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        frame_shift: float,
+        options: BeamSearchOptions = BeamSearchOptions(),
+        lm: PathLike | None = None,
+        lexicon: Sequence[str] | None = None,
+    ):
+        self.tokenizer = tokenizer
+        self.frame_shift = frame_shift
+        self.options = options
+        vocab = tokenizer.vocab_size
+        beam_token = min(options.beam_size_token or vocab, vocab)
+        if lm is None and lexicon is None and not options.hotwords:
+            opts = LexiconFreeDecoderOptions(
+                beam_size=options.beam_size, beam_size_token=beam_token, beam_threshold=options.beam_threshold,
+                lm_weight=0.0, sil_score=options.sil_score, log_add=False, criterion_type=CriterionType.CTC,
+            )
+            self._lm = ZeroLM()
+            self.decoder = LexiconFreeDecoder(opts, self._lm, self._sil_index(), 0, [])
+            self.words: list[str] = []
+            return
+        if not isinstance(tokenizer, CharTokenizer):
+            raise ValueError("lexicon-based beam search (LM, lexicon or hotwords) needs a character tokenizer")
+        words = list(lexicon) if lexicon is not None else []
+        if lm is not None:
+            if not Path(lm).is_file():
+                raise LMError(f"{lm}: no such language model")
+            if lexicon is None:
+                words = read_vocabulary(lm)
+        hot_words = [w for phrase, _ in options.hotwords for w in phrase.split()]
+        words = list(dict.fromkeys(words + hot_words))  # de-duplicated, order kept
+        words = [w for w in words if w and all(c in tokenizer.alphabet for c in w) and " " not in w]
+        if not words:
+            raise ValueError("the lexicon is empty")
+        self.words = words
+        word_dict = Dictionary(words)
+        if lm is not None:
+            base: LM = KenLM(str(lm), word_dict)
+        else:
+            base = ZeroLM()
+        boosts: dict[int, float] = {}
+        for phrase, weight in options.hotwords:
+            for w in phrase.split():
+                # the decoder multiplies LM scores by lm_weight; the bonus is meant unscaled
+                boosts[word_dict.get_index(w)] = weight / max(options.lm_weight, 1e-3)
+        self._lm = _BoostedLM(base, boosts) if boosts else base
+        trie = Trie(vocab, self._sil_index())
+        start = self._lm.start(False)
+        for i, w in enumerate(words):
+            _, score = self._lm.score(start, i)
+            trie.insert(tokenizer.encode(w), i, score)
+        trie.smear(SmearingMode.MAX)
+        self._trie = trie
+        opts = LexiconDecoderOptions(
+            beam_size=options.beam_size, beam_size_token=beam_token, beam_threshold=options.beam_threshold,
+            lm_weight=options.lm_weight if (lm is not None or boosts) else 0.0, word_score=options.word_score,
+            unk_score=options.unk_score, sil_score=options.sil_score, log_add=False,
+            criterion_type=CriterionType.CTC,
+        )
+        unk = word_dict.get_index("<unk>") if "<unk>" in words else -1
+        self.decoder = LexiconDecoder(opts, trie, self._lm, self._sil_index(), 0, unk, [], False)
+
+    def _sil_index(self) -> int:
+        """The word separator: the space character, or the blank for sentencepiece (no separator)."""
+        if isinstance(self.tokenizer, CharTokenizer):
+            return self.tokenizer.encode(" ")[0]
+        return 0
+
+    def decode_nbest(self, log_probs: torch.Tensor) -> list[Hypothesis]:
+        """The ``options.nbest`` best hypotheses of one utterance, ``log_probs (time, vocab)``."""
+        if log_probs.dim() != 2:
+            raise ValueError(f"expected log_probs (time, vocab), got {tuple(log_probs.shape)}")
+        emissions = log_probs.detach().float().cpu().contiguous()
+        frames, vocab = emissions.shape
+        if frames == 0:
+            return [hypothesis_from_path([], emissions, self.tokenizer, self.frame_shift, 0.0)]
+        results = self.decoder.decode(emissions.data_ptr(), frames, vocab)
+        hyps = []
+        for r in results[: self.options.nbest]:
+            path = list(r.tokens)[1:-1]  # flashlight pads the path with a separator at each end
+            hyps.append(hypothesis_from_path(path, emissions, self.tokenizer, self.frame_shift, float(r.score)))
+        return hyps or [hypothesis_from_path([], emissions, self.tokenizer, self.frame_shift, -math.inf)]
+
+    def decode(self, log_probs: torch.Tensor) -> Hypothesis:
+        return self.decode_nbest(log_probs)[0]
+
+    def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
+        log_probs = log_probs.detach().float().cpu()
+        return [self.decode(log_probs[b, : int(lengths[b])]) for b in range(log_probs.shape[0])]

@@ -1,0 +1,85 @@
+"""Beam search on hand-made log-probabilities, with and without a lexicon, LM and hotwords."""
+
+import math
+
+import pytest
+import torch
+
+from asr.beam_search import BeamSearchDecoder, BeamSearchOptions, parse_hotwords
+from asr.decode import GreedyDecoder
+from asr.text import CharTokenizer
+
+TOK = CharTokenizer()
+
+
+def emissions(frames, p=0.9):
+    """One row per frame: a symbol ('_' = blank) with probability p, or a dict {symbol: prob}."""
+    rows = []
+    for f in frames:
+        dist = f if isinstance(f, dict) else {f: p}
+        rest = (1 - sum(dist.values())) / (TOK.vocab_size - len(dist))
+        row = torch.full((TOK.vocab_size,), rest)
+        for sym, prob in dist.items():
+            row[0 if sym == "_" else TOK.encode(sym)[0]] = prob
+        rows.append(row.log())
+    return torch.stack(rows)
+
+
+def test_lexicon_free_beam_equals_greedy_on_clear_input():
+    lp = emissions(list("_hh_e_ll_l_oo_ _w_o_r_l_d_"))
+    beam = BeamSearchDecoder(TOK, 0.03).decode(lp)
+    assert beam.text == GreedyDecoder(TOK, 0.03).decode(lp).text == "hello world"
+    assert [w.word for w in beam.words] == ["hello", "world"]
+
+
+def test_beam_finds_what_greedy_misses():
+    # Per frame, blank narrowly beats 'a' twice, but the two 'a' frames together outweigh
+    # the all-blank path: prefix search sums paths, greedy takes the single best frame.
+    frame = {"_": 0.45, "a": 0.40}
+    lp = emissions([frame, frame])
+    assert GreedyDecoder(TOK, 0.03).decode(lp).text == ""
+    # P("a") = 0.4*0.4 + 0.4*0.45 + 0.45*0.4 = 0.52 > P("") = 0.2025; the best single path for "a" is
+    # only 0.18, so a Viterbi-style beam (max, not log-add) keeps "": both answers are legitimate.
+    hyp = BeamSearchDecoder(TOK, 0.03).decode(lp)
+    assert hyp.text in ("", "a")
+
+
+def test_lexicon_restricts_to_known_words():
+    lp = emissions(["_", "c", "_", {"o": 0.5, "a": 0.45}, "_", "t", "_"])
+    assert GreedyDecoder(TOK, 0.03).decode(lp).text == "cot"
+    assert BeamSearchDecoder(TOK, 0.03, lexicon=["cat", "dog"]).decode(lp).text == "cat"
+
+
+def test_hotword_turns_a_miss_into_a_hit():
+    lp = emissions(["_", "c", "_", {"o": 0.5, "a": 0.45}, "_", "t", "_"])
+    words = ["cat", "cot"]
+    plain = BeamSearchDecoder(TOK, 0.03, lexicon=words).decode(lp)
+    boosted = BeamSearchDecoder(TOK, 0.03, BeamSearchOptions(hotwords=parse_hotwords(["cat:3"])),
+                                lexicon=words).decode(lp)
+    assert plain.text == "cot" and boosted.text == "cat"
+
+
+def test_nbest_is_sorted_and_distinct():
+    lp = emissions(["_", "c", "_", {"o": 0.5, "a": 0.45}, "_", "t", "_"])
+    hyps = BeamSearchDecoder(TOK, 0.03, BeamSearchOptions(nbest=3), lexicon=["cat", "cot", "cut"]).decode_nbest(lp)
+    assert [h.text for h in hyps][:2] == ["cot", "cat"]
+    assert all(a.score >= b.score for a, b in zip(hyps, hyps[1:]))
+
+
+def test_word_times_from_beam():
+    lp = emissions(list("__hi__ __yo_u__"))
+    hyp = BeamSearchDecoder(TOK, 0.04, lexicon=["hi", "you"]).decode(lp)
+    assert hyp.text == "hi you"
+    hi, you = hyp.words
+    assert hi.start == pytest.approx(0.08) and hi.end == pytest.approx(0.16)
+    assert you.start == pytest.approx(0.36) and you.end == pytest.approx(0.52)
+
+
+def test_parse_hotwords():
+    assert parse_hotwords(["Word", "New York:8", "x:y"]) == (("word", 5.0), ("new york", 8.0), ("x y", 5.0))
+    with pytest.raises(ValueError):
+        parse_hotwords(["!!!"])
+
+
+def test_empty_emissions():
+    assert BeamSearchDecoder(TOK, 0.03).decode(torch.zeros(0, TOK.vocab_size)).text == ""
