@@ -6,10 +6,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test system-deps install clean
+.PHONY: demo test system-deps kenlm install clean
 
 system-deps:
 	@scripts/install_system_deps.sh
+
+# KenLM's lmplz/build_binary (for `asr lm build` and the LM tests): compiled once into ~/.cache/openasr.
+kenlm:
+	@scripts/build_kenlm.sh >/dev/null
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +27,7 @@ install: $(STAMP)
 demo: system-deps install
 	PATH="$(abspath $(BIN)):$$PATH" recipes/tiny/run.sh
 
-test: system-deps install
+test: system-deps kenlm install
 	$(BIN)/python -m pytest -q
 
 clean:

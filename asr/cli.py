@@ -228,7 +228,7 @@ def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, ou
     import yaml
 
     from .config import load_config
-    from .train import TrainingError, train as run_training
+    from .train import TrainingError, TrainingStopped, train as run_training
 
     logging.getLogger("asr").setLevel(logging.INFO)
     try:
@@ -242,6 +242,9 @@ def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, ou
         result = run_training(config, train_manifest, dev_manifest, out_dir, resume=resume, skip_broken=skip_broken)
     except (ConfigError, ManifestError, ModelFileError, TrainingError) as e:
         _fail(str(e))
+    except TrainingStopped as e:
+        click.echo(str(e))
+        return
     click.echo(
         f"done: {result.epochs_run} epoch(s), {result.steps} steps in {result.seconds / 60:.1f} min; "
         f"best dev WER {100 * result.best_dev_wer:.2f}%, CER {100 * result.best_dev_cer:.2f}% "

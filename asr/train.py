@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import math
 import random
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,10 @@ EPOCH_LOG_FIELDS = [
 
 class TrainingError(Exception):
     """Training cannot start or continue (bad data, bad checkpoint, nothing to train on)."""
+
+
+class TrainingStopped(Exception):
+    """SIGTERM/SIGINT arrived: the checkpoint was saved at the current step and training ended."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class Trainer:
         self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
 
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
+        self._stop_requested = False
         self.best = {"wer": math.inf, "cer": math.inf, "epoch": -1}
         self.skipped = 0
         if state is not None:
@@ -230,6 +236,11 @@ class Trainer:
         bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{tc.epochs}", unit="batch", disable=not self.progress,
                    initial=self.batch_in_epoch, total=self.steps_per_epoch)
         for batch in bar:
+            if self._stop_requested:
+                self.save_checkpoint()
+                bar.close()
+                raise TrainingStopped(f"stopped at epoch {self.epoch + 1}, step {self.step}; "
+                                      f"checkpoint saved to {self.checkpoint_path} (continue with --resume)")
             self.batch_in_epoch += 1
             if batch is None:
                 continue
@@ -281,34 +292,49 @@ class Trainer:
         s = score([d.reference for d in decoded], [d.hypothesis.text for d in decoded])
         return loss, s.wer, s.cer
 
+    def _request_stop(self, signum, frame) -> None:
+        self._stop_requested = True
+        log.warning("signal %d: saving a checkpoint after the current step", signum)
+
     def fit(self) -> TrainResult:
+        """Train to the configured number of epochs; SIGTERM or Ctrl-C saves a checkpoint and stops."""
         tc = self.config.train
         started = time.time()
         epochs_run = 0
-        while self.epoch < tc.epochs:
-            train_loss, seconds, audio = self.train_epoch()
-            dev_loss, wer, cer = self.evaluate()
-            epochs_run += 1
-            self.epoch += 1
-            self.batch_in_epoch = 0
-            improved = not math.isnan(wer) and (wer, cer) < (self.best["wer"], self.best["cer"])
-            if improved or math.isnan(wer) or self.best["epoch"] < 0:
-                self.best = {"wer": wer, "cer": cer, "epoch": self.epoch}
-                self.save_model(self.out_dir / "model.pt", self._metadata())
-            self.save_checkpoint()
-            self._append_csv("log.csv", EPOCH_LOG_FIELDS, [
-                self.epoch, self.step, f"{train_loss:.4f}", f"{dev_loss:.4f}", f"{wer:.4f}", f"{cer:.4f}",
-                f"{self.scheduler.get_last_lr()[0]:.3e}", f"{seconds:.1f}", f"{audio / max(seconds, 1e-9):.1f}",
-                self.skipped,
-            ])
-            self._plot()
-            (tqdm.write if self.progress else log.info)(
-                f"epoch {self.epoch}: train loss {train_loss:.3f}, dev loss {dev_loss:.3f}, "
-                f"dev WER {100 * wer:.1f}%, CER {100 * cer:.1f}%{' (best)' if improved else ''}; "
-                f"{seconds:.0f}s, {audio / max(seconds, 1e-9):.0f}x real time"
-            )
+        self._stop_requested = False
+        previous = {sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            while self.epoch < tc.epochs:
+                self._fit_epoch()
+                epochs_run += 1
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         return TrainResult(self.out_dir, epochs_run, self.step, self.best["wer"], self.best["cer"],
                            self.best["epoch"], self.skipped, time.time() - started)
+
+    def _fit_epoch(self) -> None:
+        """One epoch, its dev evaluation, checkpoint, logs and plot."""
+        train_loss, seconds, audio = self.train_epoch()
+        dev_loss, wer, cer = self.evaluate()
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        improved = not math.isnan(wer) and (wer, cer) < (self.best["wer"], self.best["cer"])
+        if improved or math.isnan(wer) or self.best["epoch"] < 0:
+            self.best = {"wer": wer, "cer": cer, "epoch": self.epoch}
+            self.save_model(self.out_dir / "model.pt", self._metadata())
+        self.save_checkpoint()
+        self._append_csv("log.csv", EPOCH_LOG_FIELDS, [
+            self.epoch, self.step, f"{train_loss:.4f}", f"{dev_loss:.4f}", f"{wer:.4f}", f"{cer:.4f}",
+            f"{self.scheduler.get_last_lr()[0]:.3e}", f"{seconds:.1f}", f"{audio / max(seconds, 1e-9):.1f}",
+            self.skipped,
+        ])
+        self._plot()
+        (tqdm.write if self.progress else log.info)(
+            f"epoch {self.epoch}: train loss {train_loss:.3f}, dev loss {dev_loss:.3f}, "
+            f"dev WER {100 * wer:.1f}%, CER {100 * cer:.1f}%{' (best)' if improved else ''}; "
+            f"{seconds:.0f}s, {audio / max(seconds, 1e-9):.0f}x real time"
+        )
 
     def _metadata(self) -> dict[str, Any]:
         return {

@@ -70,3 +70,27 @@ def test_lr_schedule():
     mid = lr_lambda(55, 10, 100, "cosine", 0.0)
     assert mid == pytest.approx(0.5, abs=1e-6)
     assert lr_lambda(80, 10, 100, "constant", 0.1) == 1.0
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_continues(espeak_corpus, tmp_path):
+    import os
+    import signal
+    import threading
+
+    from asr.train import TrainingStopped
+
+    overrides = {"train.epochs": 500, "model.hidden_size": 16, "model.num_layers": 1, "train.log_every": 1}
+    config = load_config(REPO / "tests" / "overfit.yaml", overrides)
+    trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
+    handler_before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    with pytest.raises(TrainingStopped, match="checkpoint saved"):
+        trainer.fit()
+    timer.cancel()
+    assert signal.getsignal(signal.SIGTERM) == handler_before, "the previous handler is restored"
+    stopped_at = trainer.step
+    assert stopped_at > 0
+    resumed = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
+    assert resumed.step == stopped_at and resumed.batch_in_epoch == trainer.batch_in_epoch
+    assert resumed.epoch == trainer.epoch

@@ -11,6 +11,7 @@ data=data/en_default
 exp=exp/en_default
 config=conf/en_default.yaml
 count=16000                   # synthetic training utterances (~20 h)
+store=checkpoints/en_default  # committed training state, so that training continues across machines
 # Voices never used in training: dev/test measure unseen voices, of five engines.
 held_out_voices=(espeak-ng:en-029+f3 espeak-ng:en-us-nyc+m4 rhvoice:clb flite:awb festival:ked mbrola:mb-us2)
 engine_weights=(espeak-ng=3 mbrola=1 flite=1.2 festival=0.8 pico=1.2 rhvoice=2)
@@ -61,7 +62,10 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
-  log "Stage 4: train ($config); resumes from $exp/last.pt when present"
+  log "Stage 4: train ($config); resumes from $exp/last.pt (or the committed $store/last.pt)"
+  if [[ ! -f $exp/last.pt && -f $store/last.pt ]]; then
+    mkdir -p "$exp" && cp "$store"/* "$exp"/
+  fi
   resume=""
   [[ -f $exp/last.pt ]] && resume="--resume"
   asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" $resume
@@ -69,11 +73,20 @@ fi
 
 if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
   log "Stage 5: evaluate (greedy) on held-out voices and the real test sets"
+  mkdir -p "$exp/eval"
   for m in "$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" \
            "$kit/an4_sample/test.jsonl"; do
     name=$(basename "$(dirname "$m")")_$(basename "$m" .jsonl)
     asr evaluate "$m" --model "$exp/model.pt" --output-dir "$exp/eval/$name" | tee "$exp/eval/$name.txt"
   done
+fi
+
+if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then
+  log "Stage 9: store the training state and logs in $store (commit them to continue elsewhere)"
+  mkdir -p "$store"
+  cp "$exp/last.pt" "$exp/config.yaml" "$exp/log.csv" "$exp/steps.csv" "$store"/
+  [[ -f $exp/training.png ]] && cp "$exp/training.png" "$store"/
+  ls -la "$store"
 fi
 
 log "Done."
