@@ -102,15 +102,16 @@ def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, beam_
     failed = 0
     for path in files:
         try:
-            hyps = model.nbest(path)
+            audio = model.load(path)
+            hyps = model.nbest(audio, model.sample_rate)
         except AudioError as e:
             failed += 1
             click.echo(f"error: {e}", err=True)
             continue
         best = hyps[0]
 
-        def record(best=best, path=path, hyps=hyps) -> dict:
-            out = {"file": str(path), "text": best.text,
+        def record(best=best, path=path, hyps=hyps, seconds=len(audio) / model.sample_rate) -> dict:
+            out = {"file": str(path), "text": best.text, "duration": round(seconds, 3),
                    "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3),
                               "confidence": round(w.confidence, 4)} for w in best.words]}
             if len(hyps) > 1:
