@@ -1,8 +1,9 @@
 """Waveform augmentation that makes synthetic speech sound less synthetic.
 
-Speed perturbation, vocal-tract-length perturbation (VTLP, on features), additive coloured or
+Speed perturbation, additive coloured or
 babble noise at an exact SNR, reverberation with simulated room impulse responses, and a
-telephone channel (8 kHz, 300–3400 Hz, μ-law). All functions take and return mono float32
+telephone channel (8 kHz, 300–3400 Hz, μ-law); vocal-tract-length perturbation works on features
+(:func:`asr.features.vtlp`). All functions take and return mono float32
 waveforms ``(samples,)`` at ``sample_rate`` and draw randomness only from the ``rng`` given.
 """
 
@@ -14,7 +15,6 @@ from typing import Sequence
 
 import numpy as np
 import soxr
-import torch
 
 from .audio import SAMPLE_RATE, PathLike
 
@@ -140,20 +140,6 @@ def telephone(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     quantised = np.round((encoded + 1) / 2 * mu) / mu * 2 - 1
     decoded = np.sign(quantised) * ((1 + mu) ** np.abs(quantised) - 1) / mu
     return soxr.resample(decoded.astype(np.float32), 8000, sample_rate, quality="HQ").astype(np.float32)
-
-
-def vtlp(features: torch.Tensor, alpha: float) -> torch.Tensor:
-    """Vocal-tract-length perturbation on log-mels ``(..., time, n_mels)``: warp the frequency axis by ``alpha``.
-
-    ``alpha > 1`` moves spectral content up (a shorter vocal tract), ``< 1`` down.
-    """
-    n_mels = features.shape[-1]
-    source = torch.arange(n_mels, dtype=torch.float32, device=features.device) / alpha
-    source = source.clamp(0, n_mels - 1)
-    low = source.floor().long()
-    high = (low + 1).clamp(max=n_mels - 1)
-    frac = (source - low.float()).to(features.dtype)
-    return features[..., low] * (1 - frac) + features[..., high] * frac
 
 
 class Augmenter:

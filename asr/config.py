@@ -39,6 +39,7 @@ class TrainConfig:
     min_lr_ratio: float = 0.05
     grad_clip: float = 5.0
     spec_augment: SpecAugmentConfig | None = field(default_factory=SpecAugmentConfig)
+    vtlp_range: list[float] | None = None  # vocal-tract-length warp factors, e.g. [0.9, 1.1]
     cache_features: bool = False  # keep log-mels in memory after the first epoch
     num_workers: int = 1
     amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16); CPU runs fp32

@@ -154,6 +154,20 @@ class CMVNAccumulator:
         return mean.float(), var.sqrt().float()
 
 
+def vtlp(features: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Vocal-tract-length perturbation on log-mels ``(..., time, n_mels)``: warp the frequency axis by ``alpha``.
+
+    ``alpha > 1`` moves spectral content up (a shorter vocal tract), ``< 1`` down.
+    """
+    n_mels = features.shape[-1]
+    source = torch.arange(n_mels, dtype=torch.float32, device=features.device) / alpha
+    source = source.clamp(0, n_mels - 1)
+    low = source.floor().long()
+    high = (low + 1).clamp(max=n_mels - 1)
+    frac = (source - low.float()).to(features.dtype)
+    return features[..., low] * (1 - frac) + features[..., high] * frac
+
+
 class SpecAugment(nn.Module):
     """Frequency and time masking (Park et al., 2019) on normalised features.
 
@@ -185,3 +199,24 @@ class SpecAugment(nn.Module):
                     start = int(torch.randint(0, length - width + 1, ()).item())
                     out[b, start : start + width, :] = 0.0
         return out
+
+
+class FeatureAugment(nn.Module):
+    """On-the-fly augmentation of a batch of normalised features: VTLP per utterance, then SpecAugment.
+
+    Called by the model between CMVN and the front-end: ``(batch, time, n_mels)``, ``lengths (batch,)``.
+    """
+
+    def __init__(self, spec_augment: SpecAugmentConfig | None, vtlp_range: tuple[float, float] | None = None):
+        super().__init__()
+        self.spec_augment = SpecAugment(spec_augment) if spec_augment is not None else None
+        self.vtlp_range = vtlp_range
+
+    def forward(self, features: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.vtlp_range is not None:
+            low, high = self.vtlp_range
+            alphas = torch.empty(features.shape[0]).uniform_(low, high).tolist()
+            features = torch.stack([vtlp(f, a) for f, a in zip(features, alphas)])
+        if self.spec_augment is not None:
+            features = self.spec_augment(features, lengths)
+        return features

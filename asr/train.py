@@ -32,7 +32,7 @@ from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
 from .device import autocast, needs_grad_scaler, select_device
 from .evaluate import score
-from .features import CMVNAccumulator, SpecAugment
+from .features import CMVNAccumulator, FeatureAugment
 from .inference import ctc_loss, decode_dataset
 from .model import CTCModel, describe
 from .package import PackagedModel, atomic_save, safe_load, save_model
@@ -104,7 +104,7 @@ class Trainer:
         self.checkpoint_path = self.out_dir / "last.pt"
         state = self._load_checkpoint() if resume else None
         if state is not None:
-            config = from_dict(ExperimentConfig, state["config"])
+            config = _resumable_config(config, from_dict(ExperimentConfig, state["config"]), self.checkpoint_path)
             log.info("resuming from %s (epoch %d, step %d)", self.checkpoint_path, state["epoch"], state["step"])
         self.config = config
         tc = config.train
@@ -152,7 +152,8 @@ class Trainer:
             self.optimizer, lambda s: lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio)
         )
         self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
-        self.augment = SpecAugment(tc.spec_augment) if tc.spec_augment is not None else None
+        self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
+            if (tc.spec_augment is not None or tc.vtlp_range) else None
         self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
 
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
@@ -364,6 +365,23 @@ class Trainer:
             plot_training_log(self.out_dir / "log.csv", self.out_dir / "training.png")
         except Exception as e:  # a plot must never stop training
             log.warning("could not draw training.png: %s", e)
+
+
+def _resumable_config(new: ExperimentConfig, saved: ExperimentConfig, where: Path) -> ExperimentConfig:
+    """On resume, training options may change (more epochs, other augmentation); what defines the
+    model may not."""
+    for section in ("features", "tokenizer", "model"):
+        a, b = getattr(new, section), getattr(saved, section)
+        if section == "model":
+            a = dataclasses.replace(a, vocab_size=b.vocab_size)
+        if a != b:
+            raise TrainingError(f"{where}: the checkpoint's {section} config differs from this run's; "
+                                f"a resumed run may change only training options")
+    if new.train != saved.train:
+        changed = [f.name for f in dataclasses.fields(new.train)
+                   if getattr(new.train, f.name) != getattr(saved.train, f.name)]
+        log.warning("resuming with changed training options: %s", ", ".join(changed))
+    return dataclasses.replace(new, model=saved.model)
 
 
 def _to_tuple(x: Any) -> Any:

@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from asr.augment import AugmentConfig, Augmenter, add_noise, babble, coloured_noise, reverberate, simulate_rirs, \
-    speed_perturb, telephone, vtlp
+    speed_perturb, telephone
 from asr.audio import SAMPLE_RATE
+from asr.features import FeatureAugment, SpecAugmentConfig, vtlp
 
 
 def _speechlike(seconds=1.0, seed=0):
@@ -84,3 +85,11 @@ def test_augmenter_is_deterministic_and_never_clips():
     assert effects_a == effects_b and np.array_equal(a, b)
     assert effects_a[0].startswith("speed") and "reverb" in effects_a
     assert np.abs(a).max() <= 0.99 + 1e-6 and a.dtype == np.float32
+
+
+def test_feature_augment_batch():
+    torch.manual_seed(0)
+    feats = torch.randn(3, 50, 80)
+    out = FeatureAugment(SpecAugmentConfig(), vtlp_range=(0.9, 1.1))(feats, torch.tensor([50, 40, 30]))
+    assert out.shape == feats.shape and not torch.allclose(out, feats)
+    assert torch.equal(FeatureAugment(None, None)(feats, torch.tensor([50, 40, 30])), feats)

@@ -94,3 +94,17 @@ def test_sigterm_saves_a_checkpoint_and_resume_continues(espeak_corpus, tmp_path
     resumed = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
     assert resumed.step == stopped_at and resumed.batch_in_epoch == trainer.batch_in_epoch
     assert resumed.epoch == trainer.epoch
+
+
+def test_resume_may_change_training_options_but_not_the_model(espeak_corpus, tmp_path):
+    from asr.train import TrainingError
+
+    base = {"train.epochs": 1, "model.hidden_size": 16, "model.num_layers": 1}
+    Trainer(load_config(REPO / "tests" / "overfit.yaml", base), espeak_corpus, espeak_corpus, tmp_path,
+            progress=False).fit()
+    longer = load_config(REPO / "tests" / "overfit.yaml", {**base, "train.epochs": 2})
+    resumed = Trainer(longer, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
+    assert resumed.config.train.epochs == 2 and resumed.epoch == 1
+    bigger = load_config(REPO / "tests" / "overfit.yaml", {**base, "model.hidden_size": 32})
+    with pytest.raises(TrainingError, match="model config differs"):
+        Trainer(bigger, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)

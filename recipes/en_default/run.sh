@@ -62,7 +62,12 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
-  log "Stage 4: train ($config); resumes from $exp/last.pt (or the committed $store/last.pt)"
+  log "Stage 4: 4-gram LM on the training sentences (evaluation sentences were removed in stage 1)"
+  asr lm build "$data/text/train.txt" -o "$data/lm/lm4.bin" --order 4 --prune "0 1 1 1"
+fi
+
+if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
+  log "Stage 5: train ($config); resumes from $exp/last.pt (or the committed $store/last.pt)"
   if [[ ! -f $exp/last.pt && -f $store/last.pt ]]; then
     mkdir -p "$exp" && cp "$store"/* "$exp"/
   fi
@@ -71,8 +76,8 @@ if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" $resume
 fi
 
-if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
-  log "Stage 5: evaluate (greedy) on held-out voices and the real test sets"
+if [[ $stage -le 6 && $stop_stage -ge 6 ]]; then
+  log "Stage 6: evaluate (greedy) on held-out voices and the real test sets"
   mkdir -p "$exp/eval"
   for m in "$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" \
            "$kit/an4_sample/test.jsonl"; do
