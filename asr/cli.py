@@ -160,58 +160,69 @@ def align(audio: Path, text: str, model_path: Path | None, fmt: str) -> None:
 
 
 @main.command()
-@click.argument("manifest", type=click.Path(path_type=Path))
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path), help="Where to write hypotheses and the summary "
-              "(default: exp/eval/<manifest name>).")
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), help="Reports go to OUTPUT_DIR/<manifest name>/ "
+              "(default: exp/eval).")
 @click.option("--skip-broken", is_flag=True, help="Skip broken manifest lines instead of stopping.")
 @_decoding_options
 @click.option("--device", default="cpu", show_default=True)
-def evaluate(manifest: Path, model_path: Path | None, output_dir: Path | None, skip_broken: bool,
+def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: Path | None, skip_broken: bool,
              beam_size: int | None, lm_path: Path | None, lm_weight: float | None, word_score: float | None,
              greedy: bool, device: str) -> None:
-    """Word and character error rates of a model on MANIFEST."""
+    """WER, CER, SER and error analysis of a model on each MANIFEST.
+
+    Writes hyps.jsonl, errs.txt (icefall-style alignments), summary.json and a self-contained
+    report.html per manifest; several manifests end with one markdown table.
+    """
+    import dataclasses as dc
+
     from .data import SpeechDataset, read_manifest
-    from .evaluate import score
     from .inference import decode_dataset
+    from .report import build_report, markdown_table, write_report
 
     decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy)
     model = _load_transcriber(model_path, device, decoding)
-    try:
-        utterances = read_manifest(manifest, skip_broken=skip_broken)
-    except (ModelFileError, ManifestError, ValueError) as e:
-        _fail(str(e))
-    dataset = SpeechDataset(utterances, model.packaged.tokenizer, model.packaged.feature_config)
-    started = time.time()
-    _, decoded = decode_dataset(model.model, dataset, model.decoder, model.device, description="evaluating")
-    elapsed = time.time() - started
-    if not decoded:
-        _fail(f"{manifest}: no utterance could be decoded")
-    s = score([d.reference for d in decoded], [d.hypothesis.text for d in decoded])
-    audio_seconds = sum(d.duration for d in decoded)
-    output_dir = output_dir or Path("exp/eval") / manifest.stem
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with open(output_dir / "hyps.jsonl", "w", encoding="utf-8") as f:
-        for d in decoded:
-            u = score([d.reference], [d.hypothesis.text])
-            f.write(json.dumps({"id": d.id, "ref": d.reference, "hyp": d.hypothesis.text,
-                                "wer": round(u.wer, 4), "cer": round(u.cer, 4)}) + "\n")
-    failed = len(dataset) - len(decoded)
-    summary = {"manifest": str(manifest), **s.summary(), "failed": failed, "audio_seconds": round(audio_seconds, 2),
-               "real_time_factor": round(elapsed / max(audio_seconds, 1e-9), 4)}
-    (output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    w, c = s.words, s.chars
-    click.echo(f"{manifest}: {s.sentences} utterances, {audio_seconds / 60:.1f} min; decoding: {decoding.method}"
-               + (f" (beam {decoding.beam_size}, LM {decoding.lm}, weight {decoding.lm_weight}, "
-                  f"word score {decoding.word_score})" if decoding.method == "beam" else ""))
-    click.echo(f"WER {100 * s.wer:.2f}% [{w.errors} / {w.reference_length}: {w.substitutions} sub, "
-               f"{w.deletions} del, {w.insertions} ins]")
-    click.echo(f"CER {100 * s.cer:.2f}% [{c.errors} / {c.reference_length}: {c.substitutions} sub, "
-               f"{c.deletions} del, {c.insertions} ins]")
-    click.echo(f"SER {100 * s.ser:.2f}%, real-time factor {summary['real_time_factor']:.4f}")
-    if failed:
-        click.echo(f"{failed} utterance(s) could not be loaded (see warnings above)", err=True)
-    click.echo(f"per-utterance hypotheses: {output_dir / 'hyps.jsonl'}")
+    output_dir = output_dir or Path("exp/eval")
+    names = [m.parent.name + "_" + m.stem if m.stem in {"test", "dev", "train", "all", "manifest"} else m.stem
+             for m in manifests]
+    reports = []
+    for manifest, name in zip(manifests, names):
+        try:
+            utterances = read_manifest(manifest, skip_broken=skip_broken)
+        except ManifestError as e:
+            _fail(str(e))
+        dataset = SpeechDataset(utterances, model.packaged.tokenizer, model.packaged.feature_config)
+        started = time.time()
+        _, decoded = decode_dataset(model.model, dataset, model.decoder, model.device, description=name)
+        elapsed = time.time() - started
+        if not decoded:
+            _fail(f"{manifest}: no utterance could be decoded")
+        speakers = [dataset.utterances[d.index].speaker for d in decoded]
+        report = build_report(name, [d.id for d in decoded], [d.reference for d in decoded],
+                              [d.hypothesis.text for d in decoded], [d.duration for d in decoded], speakers,
+                              elapsed, failed=len(dataset) - len(decoded), decoding=dc.asdict(decoding))
+        paths = write_report(report, output_dir / name)
+        reports.append(report)
+        s, w, c = report.score, report.score.words, report.score.chars
+        click.echo(f"{manifest}: {s.sentences} utterances, {report.audio_seconds / 60:.1f} min; decoding: "
+                   f"{decoding.method}" + (f" (beam {decoding.beam_size}, LM {decoding.lm}, weight "
+                                           f"{decoding.lm_weight}, word score {decoding.word_score})"
+                                           if decoding.method == "beam" else ""))
+        click.echo(f"WER {100 * s.wer:.2f}% [{w.errors} / {w.reference_length}: {w.substitutions} sub, "
+                   f"{w.deletions} del, {w.insertions} ins]")
+        click.echo(f"CER {100 * s.cer:.2f}% [{c.errors} / {c.reference_length}: {c.substitutions} sub, "
+                   f"{c.deletions} del, {c.insertions} ins]")
+        click.echo(f"SER {100 * s.ser:.2f}%, real-time factor {report.rtf:.4f}")
+        top = report.frequent_errors(3)
+        for kind, rows in top.items():
+            if rows:
+                click.echo(f"  most frequent {kind}: " + ", ".join(f"{w} ({n})" for w, n in rows))
+        if report.failed:
+            click.echo(f"{report.failed} utterance(s) could not be loaded (see warnings above)", err=True)
+        click.echo(f"report: {paths['html']}  hypotheses: {paths['hyps']}  alignments: {paths['errs']}")
+    if len(reports) > 1:
+        click.echo("\n" + markdown_table(reports))
 
 
 @main.command()

@@ -55,9 +55,10 @@ def test_evaluate_prints_rates_and_writes_hypotheses(trained_model, espeak_corpu
     result = run("evaluate", espeak_corpus, "--model", trained_model / "model.pt", "--output-dir", out)
     assert result.exit_code == 0, result.output
     assert "WER" in result.output and "CER" in result.output and "sub" in result.output
-    hyps = [json.loads(line) for line in (out / "hyps.jsonl").read_text().splitlines()]
-    assert len(hyps) == 8 and {"id", "ref", "hyp", "wer", "cer"} <= set(hyps[0])
-    summary = json.loads((out / "summary.json").read_text())
+    (report_dir,) = out.iterdir()
+    hyps = [json.loads(line) for line in (report_dir / "hyps.jsonl").read_text().splitlines()]
+    assert len(hyps) == 8 and {"id", "ref", "hyp", "wer", "errors"} <= set(hyps[0])
+    summary = json.loads((report_dir / "summary.json").read_text())
     assert summary["utterances"] == 8 and 0 <= summary["cer"] < 0.1
     assert summary["words"]["reference"] == sum(len(s.split()) for s in SENTENCES)
 

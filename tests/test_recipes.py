@@ -40,5 +40,6 @@ def test_librispeech_recipe_on_a_fixture(espeak_corpus, tmp_path):
     assert "no train-clean-360; skipped" in proc.stdout
     assert len(read_manifest(tmp_path / "data" / "train.jsonl")) == len(utts)
     assert (exp / "model.pt").is_file()
-    report = (exp / "eval" / "test-clean.txt").read_text()
-    assert "WER" in report and "4 utterances" in report
+    report = (exp / "eval" / "results.txt").read_text()
+    assert "test-clean.jsonl: 4 utterances" in report and "| test-clean | 4 |" in report
+    assert (exp / "eval" / "test-clean" / "report.html").is_file()

@@ -79,11 +79,9 @@ fi
 if [[ $stage -le 6 && $stop_stage -ge 6 ]]; then
   log "Stage 6: evaluate (greedy) on held-out voices and the real test sets"
   mkdir -p "$exp/eval"
-  for m in "$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" \
-           "$kit/an4_sample/test.jsonl"; do
-    name=$(basename "$(dirname "$m")")_$(basename "$m" .jsonl)
-    asr evaluate "$m" --model "$exp/model.pt" --output-dir "$exp/eval/$name" | tee "$exp/eval/$name.txt"
-  done
+  asr evaluate "$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" \
+    "$kit/an4_sample/test.jsonl" --model "$exp/model.pt" --greedy --output-dir "$exp/eval/greedy" \
+    | tee "$exp/eval/greedy.txt"
 fi
 
 if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then

@@ -60,10 +60,11 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   log "Stage 2: evaluate"
   mkdir -p "$exp/eval"
+  sets=()
   for split in dev-clean test-clean test-other; do
-    [[ -f $data/$split.jsonl ]] || continue
-    asr evaluate "$data/$split.jsonl" --model "$exp/model.pt" --output-dir "$exp/eval/$split" | tee "$exp/eval/$split.txt"
+    [[ -f $data/$split.jsonl ]] && sets+=("$data/$split.jsonl")
   done
+  asr evaluate "${sets[@]}" --model "$exp/model.pt" --output-dir "$exp/eval" | tee "$exp/eval/results.txt"
 fi
 
 log "Done."

@@ -47,7 +47,7 @@ fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   log "Stage 3: evaluate on the held-out test sentences"
-  asr evaluate "$data/test/manifest.jsonl" --model "$exp/model.pt" --output-dir "$exp/eval/test" | tee "$exp/eval-test.txt"
+  asr evaluate "$data/test/manifest.jsonl" --model "$exp/model.pt" --output-dir "$exp/eval" | tee "$exp/eval-test.txt"
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
