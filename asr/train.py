@@ -388,14 +388,8 @@ def _to_tuple(x: Any) -> Any:
     return tuple(_to_tuple(i) for i in x) if isinstance(x, (list, tuple)) else x
 
 
-def train(
-    config: ExperimentConfig,
-    train_manifest: PathLike,
-    dev_manifest: PathLike,
-    out_dir: PathLike,
-    resume: bool = False,
-    skip_broken: bool = False,
-    progress: bool = True,
-) -> TrainResult:
-    """Train a CTC model; see the module docstring for what is written to ``out_dir``."""
-    return Trainer(config, train_manifest, dev_manifest, out_dir, resume, skip_broken, progress).fit()
+def train(config: ExperimentConfig, train_manifest: PathLike, dev_manifest: PathLike, out_dir: PathLike,
+          **options: Any) -> TrainResult:
+    """Train a CTC model (options: ``resume``, ``skip_broken``, ``progress``); see the module docstring
+    for what is written to ``out_dir``."""
+    return Trainer(config, train_manifest, dev_manifest, out_dir, **options).fit()

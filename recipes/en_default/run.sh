@@ -16,18 +16,8 @@ store=checkpoints/en_default  # committed training state, so that training conti
 held_out_voices=(espeak-ng:en-029+f3 espeak-ng:en-us-nyc+m4 rhvoice:clb flite:awb festival:ked mbrola:mb-us2)
 engine_weights=(espeak-ng=3 mbrola=1 flite=1.2 festival=0.8 pico=1.2 rhvoice=2)
 
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --kit) kit=$2; shift 2 ;;
-    --count) count=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 1 ;;
-  esac
-done
+. "$(dirname "$0")/../shared/parse_options.sh"
 
-log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 cd "$(dirname "$0")/../.."
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then

@@ -12,22 +12,10 @@ data=data/librispeech
 exp=exp/librispeech
 config=conf/librispeech_gpu.yaml
 train_splits="train-clean-100 train-clean-360 train-other-500"
-train_args=()  # extra `asr train` options, e.g. --set train.epochs=1
+set=()  # extra `asr train` overrides, repeatable: --set train.epochs=1
 
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --corpus-dir) corpus_dir=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    --config) config=$2; shift 2 ;;
-    --set) train_args+=(--set "$2"); shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 1 ;;
-  esac
-done
+. "$(dirname "$0")/../shared/parse_options.sh"
 
-log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 [[ -n $corpus_dir && -d $corpus_dir ]] || { echo "--corpus-dir must name your LibriSpeech folder" >&2; exit 1; }
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
@@ -53,8 +41,10 @@ if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
   log "Stage 1: train ($config)"
   resume=""
   [[ -f $exp/last.pt ]] && resume="--resume"
+  overrides=()
+  for item in ${set[@]+"${set[@]}"}; do overrides+=(--set "$item"); done
   asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev-clean.jsonl" --out "$exp" \
-    $resume ${train_args[@]+"${train_args[@]}"}
+    $resume ${overrides[@]+"${overrides[@]}"}
 fi
 
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then

@@ -11,18 +11,8 @@ exp=exp/tiny          # model, logs, evaluation
 config=conf/tiny.yaml
 seed=0
 
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    --config) config=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 1 ;;
-  esac
-done
+. "$(dirname "$0")/../shared/parse_options.sh"
 
-log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 cd "$(dirname "$0")/../.."
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
