@@ -81,49 +81,96 @@ def _load_transcriber(model_path: Path | None, device: str, decoding, hotwords: 
         _fail(str(e))
 
 
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".caf", ".w64")
+
+
+def expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
+    """Files as given; directories searched recursively for audio; ``.jsonl`` manifests read."""
+    from .data import read_manifest
+
+    out: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            out += sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        elif item.suffix == ".jsonl" and item.is_file():
+            out += [u.audio_filepath for u in read_manifest(item, skip_broken=True)]
+        else:
+            out.append(item)
+    return out
+
+
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["txt", "json", "srt", "vtt"]), default="txt",
               show_default=True)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one OUTPUT_DIR/<name>.<format> per input instead of printing.")
 @_decoding_options
 @click.option("--hotword", "hotwords", multiple=True, metavar="WORD[:BONUS]",
               help="Boost a word or phrase (repeatable); needs beam search with an LM or the word in its vocabulary.")
 @click.option("--nbest", default=1, show_default=True, help="Print the N best hypotheses (json: an 'nbest' list).")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
-def transcribe(files: tuple[Path, ...], model_path: Path | None, fmt: str, beam_size: int | None,
-               lm_path: Path | None, lm_weight: float | None, word_score: float | None, greedy: bool,
-               hotwords: tuple[str, ...], nbest: int, device: str) -> None:
-    """Transcribe audio FILES; failures are reported on stderr and the rest go on."""
+def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, output_dir: Path | None,
+               beam_size: int | None, lm_path: Path | None, lm_weight: float | None, word_score: float | None,
+               greedy: bool, hotwords: tuple[str, ...], nbest: int, device: str) -> None:
+    """Transcribe audio files, folders of them (recursively) or manifests (.jsonl).
+
+    Files of any length are read in blocks and split at pauses. A file that fails is reported on
+    stderr and the rest go on; the exit status is 1 when any failed.
+    """
     from .formats import render
 
+    try:
+        files = expand_inputs(inputs)
+    except ManifestError as e:
+        _fail(str(e))
+    if not files:
+        _fail("no audio files found in the given inputs")
     decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy, nbest)
     model = _load_transcriber(model_path, device, decoding, hotwords)
+    resolved_inputs = {p.resolve() for p in files if p.exists()}
     failed = 0
     for path in files:
         try:
-            audio = model.load(path)
-            hyps = model.nbest(audio, model.sample_rate)
+            if nbest > 1:
+                audio = model.load(path)
+                hyps = model.nbest(audio, model.sample_rate)
+                result = None
+            else:
+                result = model.transcribe_file(path, progress=sys.stderr.isatty())
+                hyps = []
         except AudioError as e:
             failed += 1
             click.echo(f"error: {e}", err=True)
             continue
-        best = hyps[0]
+        text = result.text if result else hyps[0].text
+        words = result.words if result else hyps[0].words
 
-        def record(best=best, path=path, hyps=hyps, seconds=len(audio) / model.sample_rate) -> dict:
-            out = {"file": str(path), "text": best.text, "duration": round(seconds, 3),
-                   "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3),
-                              "confidence": round(w.confidence, 4)} for w in best.words]}
-            if len(hyps) > 1:
+        def record(result=result, hyps=hyps, path=path) -> dict:
+            out = {"file": str(path), **(result.to_dict() if result else {
+                "text": hyps[0].text, "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3),
+                                                 "confidence": round(w.confidence, 4)} for w in hyps[0].words]})}
+            if hyps:
                 out["nbest"] = [{"text": h.text, "score": round(h.score, 3)} for h in hyps]
             return out
 
-        if fmt == "txt" and len(files) > 1:
-            click.echo(f"{path}\t{best.text}")
-        elif fmt == "txt" and len(hyps) > 1:
-            click.echo("\n".join(f"{h.score:10.3f}  {h.text}" for h in hyps))
+        if fmt == "txt" and len(hyps) > 1:
+            rendered = "\n".join(f"{h.score:10.3f}  {h.text}" for h in hyps)
         else:
-            click.echo(render(fmt, best.text, best.words, record))
+            rendered = render(fmt, text, words, record)
+        if output_dir is not None:
+            target = output_dir / f"{path.stem}.{fmt}"
+            if target.resolve() in resolved_inputs:
+                failed += 1
+                click.echo(f"error: {path}: refusing to overwrite an input file with {target}", err=True)
+                continue
+            output_dir.mkdir(parents=True, exist_ok=True)
+            target.write_text(rendered + "\n", encoding="utf-8")
+        elif fmt == "txt" and len(files) > 1:
+            click.echo(f"{path}\t{text}")
+        else:
+            click.echo(rendered)
     if failed:
         if len(files) > 1:
             click.echo(f"{failed} of {len(files)} file(s) failed", err=True)

@@ -4,31 +4,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Iterable, Sequence, Union
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
-from .audio import SAMPLE_RATE, AudioError, PathLike, load_audio, prepare_waveform
+from .audio import AudioError, PathLike, audio_info, load_audio, prepare_waveform
 from .decode import Hypothesis, Word
 from .decoding import DecodingConfig, build_decoder, load_decoding_config
 from .device import select_device
 from .features import LogMel
 from .package import DEFAULT_MODEL, ModelFileError, PackagedModel, load_model_file
+from .segment import Segment, VADConfig, split_speech, stream_audio
 
 AudioInput = Union[str, Path, np.ndarray, torch.Tensor]
 
 
 @dataclass(frozen=True)
+class SegmentText:
+    start: float  # seconds from the start of the audio
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Transcription:
     text: str
-    words: tuple[Word, ...]
+    words: tuple[Word, ...]  # times from the start of the audio
     duration: float  # seconds of audio
+    segments: tuple[SegmentText, ...] = ()
 
     def to_dict(self) -> dict:
         return {
             "text": self.text,
             "duration": round(self.duration, 3),
+            "segments": [{"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text} for s in self.segments],
             "words": [
                 {"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3), "confidence": round(w.confidence, 4)}
                 for w in self.words
@@ -87,7 +98,50 @@ class Transcriber:
         batch = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)
         log_probs, out_lengths = self.model(batch, lengths)
         hyps = self.decoder.decode_batch(log_probs, out_lengths)
-        return [Transcription(h.text, h.words, len(w) / self.sample_rate) for h, w in zip(hyps, waveforms)]
+        out = []
+        for h, w in zip(hyps, waveforms):
+            seconds = len(w) / self.sample_rate
+            out.append(Transcription(h.text, h.words, seconds, (SegmentText(0.0, seconds, h.text),) if h.text else ()))
+        return out
+
+    def transcribe_segments(self, segments: Iterable[Segment], batch_size: int = 8,
+                            progress: bool = False, total_seconds: float | None = None) -> Transcription:
+        """Transcribe VAD segments in batches and stitch them with global word times."""
+        words: list[Word] = []
+        pieces: list[SegmentText] = []
+        end = 0.0
+        bar = tqdm(total=total_seconds, unit="s", unit_scale=True, desc="transcribing", disable=not progress,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s [{elapsed}<{remaining}]")
+        batch: list[Segment] = []
+
+        def flush() -> None:
+            nonlocal end
+            for seg, result in zip(batch, self.transcribe_waveforms([s.audio for s in batch])):
+                words.extend(Word(w.word, w.start + seg.start, w.end + seg.start, w.confidence) for w in result.words)
+                if result.text:
+                    pieces.append(SegmentText(seg.start, seg.end, result.text))
+                bar.update(seg.end - end)
+                end = seg.end
+            batch.clear()
+
+        for segment in segments:
+            batch.append(segment)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        bar.close()
+        return Transcription(" ".join(p.text for p in pieces), tuple(words), max(end, total_seconds or 0.0),
+                             tuple(pieces))
+
+    def transcribe_file(self, path: PathLike, progress: bool = False, vad: VADConfig = VADConfig()) -> Transcription:
+        """A file of any length: short files in one pass, long ones read in blocks and split at pauses."""
+        sample_rate, frames, _ = audio_info(path)
+        seconds = frames / sample_rate if sample_rate else 0.0
+        if seconds <= vad.max_segment:
+            return self.transcribe(path)
+        return self.transcribe_segments(split_speech(stream_audio(path), vad), progress=progress,
+                                        total_seconds=seconds)
 
     @torch.inference_mode()
     def log_probs(self, audio: np.ndarray) -> torch.Tensor:
@@ -117,4 +171,8 @@ class Transcriber:
             audio: path, or waveform ``(samples,)`` / ``(samples, channels)``.
             sample_rate: the waveform's rate (required for arrays).
         """
-        return self.transcribe_waveforms([self.load(audio, sample_rate)])[0]
+        waveform = self.load(audio, sample_rate)
+        if len(waveform) > VADConfig().max_segment * self.sample_rate:
+            seconds = len(waveform) / self.sample_rate
+            return self.transcribe_segments(split_speech(iter([waveform])), total_seconds=seconds)
+        return self.transcribe_waveforms([waveform])[0]

@@ -88,3 +88,26 @@ def test_train_cli_runs(tmp_path, espeak_corpus):
 @pytest.mark.parametrize("args", [["--help"], ["transcribe", "--help"], ["--version"]])
 def test_help(args):
     assert run(*args).exit_code == 0
+
+
+def test_transcribe_folder_and_manifest_to_output_dir(trained_model, espeak_corpus, tmp_path):
+    out = tmp_path / "out"
+    audio_dir = espeak_corpus.parent / "audio"
+    result = run("transcribe", audio_dir, "--model", trained_model / "model.pt", "--output-dir", out, "-f", "vtt")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.stem + ".vtt" for p in audio_dir.glob("*.flac"))
+    assert all(p.read_text().startswith("WEBVTT") for p in out.iterdir())
+    result = run("transcribe", espeak_corpus, "--model", trained_model / "model.pt")
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 8
+
+
+def test_transcribe_never_overwrites_an_input(trained_model, espeak_corpus, tmp_path):
+    import shutil
+
+    victim = tmp_path / "speech.json"  # audio with an unlucky name
+    shutil.copy(read_manifest(espeak_corpus)[0].audio_filepath, victim)
+    before = victim.read_bytes()
+    result = run("transcribe", victim, "--model", trained_model / "model.pt", "-f", "json", "--output-dir", tmp_path)
+    assert result.exit_code == 1 and "refusing to overwrite" in result.output
+    assert victim.read_bytes() == before
