@@ -73,6 +73,13 @@ def frame_energies_db(audio: np.ndarray, frame: int) -> np.ndarray:
     return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
 
 
+def is_silent(audio: np.ndarray, config: VADConfig = VADConfig()) -> bool:
+    """True when no frame of ``audio`` (16 kHz) is louder than the detector's absolute floor."""
+    frame = int(config.frame_seconds * SAMPLE_RATE)
+    padded = np.pad(audio, (0, (-len(audio)) % frame))
+    return padded.size == 0 or float(frame_energies_db(padded, frame).max()) <= config.absolute_floor_db
+
+
 def split_speech(blocks: Iterator[np.ndarray], config: VADConfig = VADConfig()) -> Iterator[Segment]:
     """Speech segments of a stream of 16 kHz blocks, with their start times."""
     frame = int(config.frame_seconds * SAMPLE_RATE)

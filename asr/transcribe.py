@@ -16,7 +16,7 @@ from .decoding import DecodingConfig, build_decoder, load_decoding_config
 from .device import select_device
 from .features import LogMel
 from .package import DEFAULT_MODEL, ModelFileError, PackagedModel, load_model_file
-from .segment import Segment, VADConfig, split_speech, stream_audio
+from .segment import Segment, VADConfig, is_silent, split_speech, stream_audio
 
 AudioInput = Union[str, Path, np.ndarray, torch.Tensor]
 
@@ -93,6 +93,15 @@ class Transcriber:
         """Transcribe mono waveforms at the model's rate as one padded batch."""
         if not waveforms:
             return []
+        # Silence (no 30 ms frame above the VAD's absolute floor) has nothing to transcribe; the model
+        # has never seen digital silence and would otherwise guess.
+        silent = [is_silent(w) for w in waveforms]
+        if all(silent):
+            return [Transcription("", (), len(w) / self.sample_rate) for w in waveforms]
+        if any(silent):
+            heard = iter(self.transcribe_waveforms([w for w, s in zip(waveforms, silent) if not s]))
+            return [Transcription("", (), len(w) / self.sample_rate) if s else next(heard)
+                    for w, s in zip(waveforms, silent)]
         feats = [self.extractor(torch.from_numpy(w).to(self.device)) for w in waveforms]
         lengths = torch.tensor([f.shape[0] for f in feats], device=self.device)
         batch = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)
