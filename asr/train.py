@@ -31,6 +31,7 @@ from .config import ExperimentConfig, from_dict, save_config, to_dict
 from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
 from .device import autocast, needs_grad_scaler, select_device
+from .distributed import World, all_agree, all_sum, any_true, barrier, init_world, parameters_in_sync
 from .evaluate import score
 from .features import CMVNAccumulator, FeatureAugment
 from .inference import ctc_loss, decode_dataset
@@ -77,13 +78,20 @@ def lr_lambda(step: int, warmup: int, total: int, schedule: str, min_ratio: floa
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def compute_cmvn(dataset: SpeechDataset, progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Global mean and standard deviation of the log-mels of a dataset (fills its cache if enabled)."""
+def compute_cmvn(dataset: SpeechDataset, progress: bool = True, world: World = World()) -> tuple[torch.Tensor, torch.Tensor]:
+    """Global mean and standard deviation of the log-mels of a dataset (fills its cache if enabled).
+
+    Under DDP each process reads its share of the utterances and the sums are added up.
+    """
     acc = CMVNAccumulator(dataset.extractor.config.n_mels)
-    for i in tqdm(range(len(dataset)), desc="CMVN statistics", unit="utt", disable=not progress):
+    indices = range(world.rank, len(dataset), world.size)
+    for i in tqdm(indices, desc="CMVN statistics", unit="utt", disable=not progress):
         example = dataset[i]
         if example is not None:
             acc.update(example.features)
+    all_sum(world, acc.sum)
+    all_sum(world, acc.sum_sq)
+    acc.frames = int(all_sum(world, torch.tensor([float(acc.frames)], dtype=torch.float64)).item())
     return acc.stats()
 
 
@@ -111,6 +119,12 @@ class Trainer:
         torch.manual_seed(tc.seed)
         random.seed(tc.seed)
         self.device = select_device(tc.device)
+        self.world = init_world(self.device.type)
+        if self.world.distributed and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.world.local_rank)
+        self.progress = progress and self.world.is_main
+        # Different augmentation draws per process; DDP copies rank 0's initial weights to all.
+        torch.manual_seed(tc.seed + self.world.rank)
 
         train_utts = read_manifest(train_manifest, skip_broken=skip_broken)
         dev_utts = read_manifest(dev_manifest, skip_broken=skip_broken)
@@ -136,14 +150,19 @@ class Trainer:
         if state is not None:
             self.model.load_state_dict(state["model"])
         else:
-            mean, std = compute_cmvn(self.train_set, progress)
+            mean, std = compute_cmvn(self.train_set, self.progress, self.world)
             self.model.cmvn.set_stats(mean, std)
         self.model.to(self.device)
+        # DDP averages gradients across processes; checkpoints always hold the bare model.
+        self.ddp_model: torch.nn.Module = self.model
+        if self.world.distributed:
+            self.ddp_model = torch.nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         log.info("model: %s", describe(self.model))
 
         self.sampler = DurationBatchSampler(
             self.train_set.durations, tc.max_batch_seconds, tc.num_buckets, shuffle=True, seed=tc.seed,
-            max_batch_size=tc.max_batch_size,
+            max_batch_size=tc.max_batch_size, num_replicas=self.world.size, rank=self.world.rank,
         )
         self.steps_per_epoch = len(self.sampler)
         total = tc.epochs * self.steps_per_epoch
@@ -163,7 +182,8 @@ class Trainer:
         if state is not None:
             self._restore(state)
         else:
-            save_config(config, self.out_dir / "config.yaml")
+            if self.world.is_main:
+                save_config(config, self.out_dir / "config.yaml")
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -193,6 +213,8 @@ class Trainer:
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
 
     def save_checkpoint(self) -> None:
+        if not self.world.is_main:
+            return
         atomic_save(
             {
                 "checkpoint_version": CHECKPOINT_VERSION,
@@ -217,6 +239,8 @@ class Trainer:
         )
 
     def save_model(self, path: Path, metadata: dict[str, Any]) -> None:
+        if not self.world.is_main:
+            return
         save_model(PackagedModel(self.model, self.tokenizer, self.config.features, metadata), path)
 
     # -- training ------------------------------------------------------------------------------
@@ -237,7 +261,7 @@ class Trainer:
         bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{tc.epochs}", unit="batch", disable=not self.progress,
                    initial=self.batch_in_epoch, total=self.steps_per_epoch)
         for batch in bar:
-            if self._stop_requested:
+            if any_true(self.world, self._stop_requested):
                 self.save_checkpoint()
                 bar.close()
                 raise TrainingStopped(f"stopped at epoch {self.epoch + 1}, step {self.step}; "
@@ -247,9 +271,9 @@ class Trainer:
                 continue
             batch = batch.to(self.device)
             with autocast(self.device, tc.amp):
-                log_probs, out_lengths = self.model(batch.features, batch.feature_lengths, self.augment)
+                log_probs, out_lengths = self.ddp_model(batch.features, batch.feature_lengths, self.augment)
             loss = ctc_loss(log_probs.float(), out_lengths, batch)
-            if not torch.isfinite(loss):
+            if not all_agree(self.world, bool(torch.isfinite(loss))):  # every process skips, or none
                 self.skipped += 1
                 self.optimizer.zero_grad(set_to_none=True)
                 log.warning("step %d: non-finite loss (%s); batch skipped", self.step, batch.ids[:3])
@@ -284,13 +308,15 @@ class Trainer:
         return (loss_sum / loss_count if loss_count else float("nan")), time.time() - start, audio_seconds
 
     def evaluate(self) -> tuple[float, float, float]:
-        """Dev loss, WER and CER with greedy decoding."""
-        if len(self.dev_set) == 0:
+        """Dev loss, WER and CER with greedy decoding (the main process decodes; the others wait)."""
+        if len(self.dev_set) == 0 or not self.world.is_main:
+            barrier(self.world)
             return float("nan"), float("nan"), float("nan")
         loss, decoded = decode_dataset(self.model, self.dev_set, self.decoder, self.device,
                                        self.config.train.max_batch_seconds, progress=self.progress,
                                        description="dev")
         s = score([d.reference for d in decoded], [d.hypothesis.text for d in decoded])
+        barrier(self.world)
         return loss, s.wer, s.cer
 
     def _request_stop(self, signum, frame) -> None:
@@ -311,6 +337,10 @@ class Trainer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        if self.world.distributed:
+            if not parameters_in_sync(self.world, self.model):
+                raise TrainingError("DDP replicas diverged: parameters differ between processes")
+            log.info("DDP: parameters of all %d processes are in sync", self.world.size)
         return TrainResult(self.out_dir, epochs_run, self.step, self.best["wer"], self.best["cer"],
                            self.best["epoch"], self.skipped, time.time() - started)
 
@@ -350,6 +380,8 @@ class Trainer:
         }
 
     def _append_csv(self, name: str, header: list[str], row: list) -> None:
+        if not self.world.is_main:
+            return
         path = self.out_dir / name
         new = not path.exists()
         with open(path, "a", newline="") as f:
@@ -361,6 +393,8 @@ class Trainer:
     def _plot(self) -> None:
         from .plots import plot_training_log
 
+        if not self.world.is_main:
+            return
         try:
             plot_training_log(self.out_dir / "log.csv", self.out_dir / "training.png")
         except Exception as e:  # a plot must never stop training

@@ -1,0 +1,86 @@
+"""Data-parallel training across processes (torchrun): NCCL on GPUs, gloo on CPUs.
+
+`asr train` run under ``torchrun --nproc_per_node N`` (or multi-node torchrun) reads RANK,
+WORLD_SIZE and LOCAL_RANK from the environment; run plainly, it is a world of one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class World:
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.size > 1
+
+
+def init_world(device_type: str) -> World:
+    """Join the process group torchrun set up (idempotent); a single process needs none."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    if size <= 1:
+        return World()
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    if not dist.is_initialized():
+        backend = "nccl" if device_type == "cuda" else "gloo"
+        if device_type == "cuda":
+            torch.cuda.set_device(local_rank)
+        dist.init_process_group(backend=backend)
+    return World(rank, size, local_rank)
+
+
+def all_sum(world: World, tensor: torch.Tensor) -> torch.Tensor:
+    """Sum over all processes (in place); a no-op for a world of one."""
+    if world.distributed:
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor
+
+
+def all_agree(world: World, flag: bool) -> bool:
+    """True when ``flag`` is true in every process: keeps collective steps in lockstep."""
+    if not world.distributed:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return bool(t.item() > 0)
+
+
+def any_true(world: World, flag: bool) -> bool:
+    if not world.distributed:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item() > 0)
+
+
+def barrier(world: World) -> None:
+    if world.distributed:
+        dist.barrier()
+
+
+def parameters_in_sync(world: World, module: torch.nn.Module) -> bool:
+    """Compare a checksum of every parameter across processes."""
+    if not world.distributed:
+        return True
+    local = torch.stack([p.detach().double().sum().cpu() for p in module.parameters()])
+    gathered = [torch.zeros_like(local) for _ in range(world.size)]
+    dist.all_gather(gathered, local)
+    return all(torch.equal(gathered[0], g) for g in gathered[1:])
+
+
+def shutdown(world: World) -> None:
+    if world.distributed and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,32 @@
+"""The same `asr train` under torchrun: 2 processes, gloo backend, replicas kept in sync."""
+
+import csv
+import os
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def test_torchrun_two_processes_gloo(espeak_corpus, tmp_path):
+    out = tmp_path / "exp"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RANK", "WORLD_SIZE", "MASTER_"))}
+    env["OMP_NUM_THREADS"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+         "-m", "asr.cli", "-v", "train", "--config", str(REPO / "tests/overfit.yaml"),
+         "--train", str(espeak_corpus), "--dev", str(espeak_corpus), "--out", str(out),
+         "--set", "train.epochs=3", "--set", "model.hidden_size=16", "--set", "model.num_layers=1"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert proc.stderr.count("parameters of all 2 processes are in sync") == 2
+    rows = list(csv.DictReader(open(out / "log.csv")))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"], "only rank 0 writes the logs"
+    assert (out / "model.pt").is_file() and (out / "last.pt").is_file()
+    # each process took half of the batches: the step count is that of one shard
+    from asr.data import DurationBatchSampler, read_manifest
+
+    durations = [u.duration for u in read_manifest(espeak_corpus)]
+    per_rank = len(DurationBatchSampler(durations, 6.0, num_replicas=2, rank=0))
+    assert int(rows[-1]["step"]) == 3 * per_rank
