@@ -311,6 +311,28 @@ def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, ou
     )
 
 
+@main.command()
+@click.argument("models", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--exp", "exp_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Average epoch-*.pt of this training folder instead of listing MODELS.")
+@click.option("--last", type=int, help="With --exp: the last N epochs.")
+@click.option("--best", type=int, help="With --exp: the N epochs with the best dev WER.")
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path))
+def average(models: tuple[Path, ...], exp_dir: Path | None, last: int | None, best: int | None, out: Path) -> None:
+    """Average the weights of several model files (or of a run's last/best N epochs)."""
+    from .average import average_models, epoch_models
+    from .package import save_model
+
+    try:
+        paths = list(models) or (epoch_models(exp_dir, last, best) if exp_dir else [])
+        if not paths:
+            raise ModelFileError("give model files, or --exp DIR with --last N or --best N")
+        save_model(average_models(paths), out)
+    except ModelFileError as e:
+        _fail(str(e))
+    click.echo(f"averaged {len(paths)} model(s): {', '.join(p.name for p in paths)} -> {out}")
+
+
 @main.group()
 def corpus() -> None:
     """Make training data."""

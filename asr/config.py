@@ -35,8 +35,13 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-2
     warmup_steps: int = 500
-    schedule: str = "cosine"  # "cosine" | "constant": after warm-up
+    schedule: str = "cosine"  # after warm-up: "cosine" | "onecycle" (linear down) | "plateau" | "constant"
     min_lr_ratio: float = 0.05
+    plateau_factor: float = 0.5  # "plateau": multiply the LR by this after `plateau_patience` epochs
+    plateau_patience: int = 1  # without a better dev WER
+    early_stopping_patience: int | None = None  # stop after this many epochs without a better dev WER
+    keep_last: int = 3  # epoch-N.pt model files kept (for `asr average`)
+    tensorboard: bool = False  # also log to OUT/tensorboard (needs the tensorboard package)
     grad_clip: float = 5.0
     spec_augment: SpecAugmentConfig | None = field(default_factory=SpecAugmentConfig)
     vtlp_range: list[float] | None = None  # vocal-tract-length warp factors, e.g. [0.9, 1.1]
@@ -47,6 +52,12 @@ class TrainConfig:
     seed: int = 1234
     log_every: int = 20  # steps between rows of the step log
     checkpoint_every: int = 0  # steps between mid-epoch checkpoints (0: at epoch ends only)
+
+    def __post_init__(self) -> None:
+        if self.schedule not in ("cosine", "onecycle", "plateau", "constant"):
+            raise ValueError(f"schedule must be cosine, onecycle, plateau or constant, got {self.schedule!r}")
+        if self.epochs < 1 or self.max_batch_seconds <= 0 or self.lr <= 0:
+            raise ValueError("epochs >= 1, max_batch_seconds > 0 and lr > 0 are required")
 
 
 @dataclass(frozen=True)

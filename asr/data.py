@@ -165,7 +165,10 @@ class SpeechDataset(Dataset):
         with torch.no_grad():
             feats = self.extractor(torch.from_numpy(wav))
         if self.cache is not None:
-            self.cache[index] = feats.half()  # log-mels lose nothing that matters in fp16; memory halves
+            # fp16 halves the memory and loses nothing that matters in log-mels; the first use gets the
+            # same rounded values as every later one, so a resumed run sees what a straight run sees.
+            self.cache[index] = feats.half()
+            return self.cache[index].float()
         return feats
 
     def __getitem__(self, index: int) -> Example | None:

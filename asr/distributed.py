@@ -66,6 +66,15 @@ def any_true(world: World, flag: bool) -> bool:
     return bool(t.item() > 0)
 
 
+def broadcast_from_main(world: World, values: list[float]) -> list[float]:
+    """Rank 0's ``values`` in every process (for decisions only the main process can make)."""
+    if not world.distributed:
+        return values
+    t = torch.tensor(values, dtype=torch.float64)
+    dist.broadcast(t, src=0)
+    return t.tolist()
+
+
 def barrier(world: World) -> None:
     if world.distributed:
         dist.barrier()

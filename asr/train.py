@@ -31,7 +31,8 @@ from .config import ExperimentConfig, from_dict, save_config, to_dict
 from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
 from .device import autocast, needs_grad_scaler, select_device
-from .distributed import World, all_agree, all_sum, any_true, barrier, init_world, parameters_in_sync
+from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast_from_main, init_world, \
+    parameters_in_sync
 from .evaluate import score
 from .features import CMVNAccumulator, FeatureAugment
 from .inference import ctc_loss, decode_dataset
@@ -68,13 +69,21 @@ class TrainResult:
     seconds: float
 
 
+SCHEDULES = ("cosine", "onecycle", "plateau", "constant")
+
+
 def lr_lambda(step: int, warmup: int, total: int, schedule: str, min_ratio: float) -> float:
-    """Linear warm-up to 1, then cosine decay to ``min_ratio`` (or constant)."""
+    """Linear warm-up to 1, then: cosine decay to ``min_ratio``, linear decay to it ("onecycle"),
+    or 1 ("constant", and "plateau", whose reductions are applied per epoch by the trainer)."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
     if warmup > 0 and step < warmup:
         return (step + 1) / warmup
-    if schedule == "constant" or total <= warmup:
+    if schedule in ("constant", "plateau") or total <= warmup:
         return 1.0
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    if schedule == "onecycle":
+        return 1.0 - (1.0 - min_ratio) * progress
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
@@ -167,8 +176,10 @@ class Trainer:
         self.steps_per_epoch = len(self.sampler)
         total = tc.epochs * self.steps_per_epoch
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        self.lr_factor = 1.0  # reductions by the "plateau" schedule
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lambda s: lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio)
+            self.optimizer,
+            lambda s: self.lr_factor * lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio),
         )
         self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
         self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
@@ -177,6 +188,9 @@ class Trainer:
 
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
         self._stop_requested = False
+        self.epochs_since_best = 0
+        self.early_stopped = False
+        self.tb = self._tensorboard() if tc.tensorboard else None
         self.best = {"wer": math.inf, "cer": math.inf, "epoch": -1}
         self.skipped = 0
         if state is not None:
@@ -207,6 +221,8 @@ class Trainer:
         self.epoch, self.step, self.batch_in_epoch = state["epoch"], state["step"], state["batch_in_epoch"]
         self.best = dict(state["best"])
         self.skipped = state["skipped"]
+        self.lr_factor = state.get("lr_factor", 1.0)
+        self.epochs_since_best = state.get("epochs_since_best", 0)
         torch.set_rng_state(state["rng"]["torch"])
         random.setstate(_to_tuple(state["rng"]["python"]))
         if torch.cuda.is_available() and state["rng"].get("cuda") is not None:
@@ -229,6 +245,8 @@ class Trainer:
                 "batch_in_epoch": self.batch_in_epoch,
                 "best": self.best,
                 "skipped": self.skipped,
+                "lr_factor": self.lr_factor,
+                "epochs_since_best": self.epochs_since_best,
                 "rng": {
                     "torch": torch.get_rng_state(),
                     "python": random.getstate(),
@@ -300,6 +318,9 @@ class Trainer:
                             x_realtime=f"{audio_seconds / max(elapsed, 1e-9):.0f}")
             if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
                 self.save_checkpoint()
+            if self.step % tc.log_every == 0 and self.tb is not None:
+                self.tb.add_scalar("loss/step", loss_value, self.step)
+                self.tb.add_scalar("lr", self.scheduler.get_last_lr()[0], self.step)
             if self.step % tc.log_every == 0:
                 self._append_csv("steps.csv", ["step", "epoch", "loss", "grad_norm", "lr"],
                                  [self.step, self.epoch + 1, f"{loss_value:.4f}", f"{float(grad_norm):.3f}",
@@ -331,7 +352,7 @@ class Trainer:
         self._stop_requested = False
         previous = {sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            while self.epoch < tc.epochs:
+            while self.epoch < tc.epochs and not self.early_stopped:
                 self._fit_epoch()
                 epochs_run += 1
         finally:
@@ -347,14 +368,27 @@ class Trainer:
     def _fit_epoch(self) -> None:
         """One epoch, its dev evaluation, checkpoint, logs and plot."""
         train_loss, seconds, audio = self.train_epoch()
-        dev_loss, wer, cer = self.evaluate()
+        dev_loss, wer, cer = broadcast_from_main(self.world, list(self.evaluate()))
         self.epoch += 1
         self.batch_in_epoch = 0
+        tc = self.config.train
         improved = not math.isnan(wer) and (wer, cer) < (self.best["wer"], self.best["cer"])
         if improved or math.isnan(wer) or self.best["epoch"] < 0:
             self.best = {"wer": wer, "cer": cer, "epoch": self.epoch}
             self.save_model(self.out_dir / "model.pt", self._metadata())
+        self.epochs_since_best = 0 if improved or math.isnan(wer) else self.epochs_since_best + 1
+        if tc.schedule == "plateau" and self.epochs_since_best and self.epochs_since_best % tc.plateau_patience == 0:
+            self.lr_factor *= tc.plateau_factor
+            log.info("no better dev WER for %d epoch(s): learning rate x%g", self.epochs_since_best, tc.plateau_factor)
+        if tc.early_stopping_patience and self.epochs_since_best >= tc.early_stopping_patience:
+            self.early_stopped = True
+            log.info("early stopping: no better dev WER for %d epochs", self.epochs_since_best)
+        self._save_epoch_model(wer, cer)
         self.save_checkpoint()
+        if self.tb is not None:
+            for name, value in (("loss/train", train_loss), ("loss/dev", dev_loss), ("dev/wer", wer), ("dev/cer", cer)):
+                self.tb.add_scalar(name, value, self.epoch)
+            self.tb.flush()
         self._append_csv("log.csv", EPOCH_LOG_FIELDS, [
             self.epoch, self.step, f"{train_loss:.4f}", f"{dev_loss:.4f}", f"{wer:.4f}", f"{cer:.4f}",
             f"{self.scheduler.get_last_lr()[0]:.3e}", f"{seconds:.1f}", f"{audio / max(seconds, 1e-9):.1f}",
@@ -366,6 +400,25 @@ class Trainer:
             f"dev WER {100 * wer:.1f}%, CER {100 * cer:.1f}%{' (best)' if improved else ''}; "
             f"{seconds:.0f}s, {audio / max(seconds, 1e-9):.0f}x real time"
         )
+
+    def _save_epoch_model(self, wer: float, cer: float) -> None:
+        """epoch-N.pt for averaging; only the last ``keep_last`` are kept."""
+        if not self.world.is_main or self.config.train.keep_last <= 0:
+            return
+        self.save_model(self.out_dir / f"epoch-{self.epoch}.pt", {**self._metadata(), "dev_wer": wer, "dev_cer": cer})
+        epochs = sorted(int(p.stem.split("-")[1]) for p in self.out_dir.glob("epoch-*.pt"))
+        for old in epochs[: -self.config.train.keep_last]:
+            (self.out_dir / f"epoch-{old}.pt").unlink(missing_ok=True)
+
+    def _tensorboard(self):
+        if not self.world.is_main:
+            return None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            log.warning("train.tensorboard is set but the tensorboard package is not installed; CSV logs only")
+            return None
+        return SummaryWriter(str(self.out_dir / "tensorboard"))
 
     def _metadata(self) -> dict[str, Any]:
         return {

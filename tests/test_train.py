@@ -108,3 +108,57 @@ def test_resume_may_change_training_options_but_not_the_model(espeak_corpus, tmp
     bigger = load_config(REPO / "tests" / "overfit.yaml", {**base, "model.hidden_size": 32})
     with pytest.raises(TrainingError, match="model config differs"):
         Trainer(bigger, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
+
+
+def _tiny(**overrides):
+    base = {"model.hidden_size": 16, "model.num_layers": 1, "train.log_every": 1}
+    return load_config(REPO / "tests" / "overfit.yaml", {**base, **overrides})
+
+
+def test_resume_is_equivalent_to_training_straight(espeak_corpus, tmp_path):
+    """2 epochs in one go == 1 epoch, stop, resume for the second (same batches, RNG, optimizer)."""
+    config = _tiny(**{"train.epochs": 2, "train.spec_augment": {"freq_masks": 1, "time_masks": 1}})
+    straight = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "a", progress=False)
+    straight.fit()
+    first = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "b", progress=False)
+    first._fit_epoch()
+    resumed = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "b", resume=True, progress=False)
+    resumed.fit()
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_early_stopping_plateau_and_keep_last(espeak_corpus, tmp_path):
+    # A learning rate this small cannot improve the dev WER after the first epoch.
+    config = _tiny(**{"train.epochs": 10, "train.lr": 1e-9, "train.warmup_steps": 0, "train.schedule": "plateau",
+                      "train.early_stopping_patience": 2, "train.keep_last": 2})
+    trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
+    result = trainer.fit()
+    assert result.epochs_run == 3 and trainer.early_stopped
+    assert trainer.lr_factor == 0.25, "halved after each epoch without improvement"
+    assert sorted(p.name for p in tmp_path.glob("epoch-*.pt")) == ["epoch-2.pt", "epoch-3.pt"]
+
+
+def test_average_models(espeak_corpus, tmp_path):
+    from click.testing import CliRunner
+
+    from asr.average import average_models
+    from asr.cli import main
+
+    Trainer(_tiny(**{"train.epochs": 2, "train.keep_last": 2}), espeak_corpus, espeak_corpus, tmp_path,
+            progress=False).fit()
+    a, b = (load_model_file(tmp_path / f"epoch-{i}.pt") for i in (1, 2))
+    avg = average_models([tmp_path / "epoch-1.pt", tmp_path / "epoch-2.pt"])
+    key = "head.weight"
+    expected = (a.model.state_dict()[key] + b.model.state_dict()[key]) / 2
+    torch.testing.assert_close(avg.model.state_dict()[key], expected)
+    result = CliRunner().invoke(main, ["average", "--exp", str(tmp_path), "--last", "2", "-o", str(tmp_path / "avg.pt")])
+    assert result.exit_code == 0, result.output
+    assert load_model_file(tmp_path / "avg.pt").metadata["averaged_from"] == ["epoch-1.pt", "epoch-2.pt"]
+
+
+def test_schedules():
+    assert lr_lambda(55, 10, 100, "onecycle", 0.1) == pytest.approx(1 - 0.9 * 0.5)
+    assert lr_lambda(90, 10, 100, "plateau", 0.1) == 1.0
+    with pytest.raises(ValueError):
+        lr_lambda(0, 0, 10, "sawtooth", 0.1)
