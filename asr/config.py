@@ -47,7 +47,8 @@ class TrainConfig:
     vtlp_range: list[float] | None = None  # vocal-tract-length warp factors, e.g. [0.9, 1.1]
     cache_features: bool = False  # keep log-mels in memory after the first epoch
     num_workers: int = 1
-    amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16); CPU runs fp32
+    amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16)
+    amp_cpu: bool = False  # bf16 autocast on the CPU too (see RESULTS.md for when it pays)
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
     seed: int = 1234
     log_every: int = 20  # steps between rows of the step log

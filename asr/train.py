@@ -288,7 +288,7 @@ class Trainer:
             if batch is None:
                 continue
             batch = batch.to(self.device)
-            with autocast(self.device, tc.amp):
+            with autocast(self.device, tc.amp, tc.amp_cpu):
                 log_probs, out_lengths = self.ddp_model(batch.features, batch.feature_lengths, self.augment)
             loss = ctc_loss(log_probs.float(), out_lengths, batch)
             if not all_agree(self.world, bool(torch.isfinite(loss))):  # every process skips, or none

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Training throughput: audio seconds trained per wall second.
+
+Three measurements of the same model and batches (the first N batches of an epoch of MANIFEST):
+  pipeline     the full path: FLAC decoding, log-mels, SpecAugment/VTLP, forward, backward, step
+  cached       the same with log-mels cached in memory (train.cache_features), after a warm-up epoch
+  bare         the model step alone on random tensors of the same shapes: the upper bound
+and, with --bf16, the bare step under CPU bf16 autocast.
+Usage: python bench/train_throughput.py MANIFEST [--config conf/en_default.yaml] [--batches 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from asr.config import load_config
+from asr.data import DurationBatchSampler, SpeechDataset, collate, read_manifest
+from asr.device import autocast
+from asr.features import FeatureAugment
+from asr.inference import ctc_loss
+from asr.model import CTCModel
+from asr.text import CharTokenizer
+
+
+def step(model, optimizer, batch, augment, bf16=False) -> None:
+    with autocast(torch.device("cpu"), True, bf16):
+        log_probs, lengths = model(batch.features, batch.feature_lengths, augment)
+    loss = ctc_loss(log_probs.float(), lengths, batch)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    optimizer.step()
+
+
+def run(loader, model, optimizer, augment, hop_seconds, bf16=False) -> float:
+    audio, start = 0.0, time.perf_counter()
+    for batch in loader:
+        step(model, optimizer, batch, augment, bf16)
+        audio += float(batch.feature_lengths.sum()) * hop_seconds
+    return audio / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--config", type=Path, default=Path("conf/en_default.yaml"))
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--bf16", action="store_true")
+    args = parser.parse_args()
+    cfg = load_config(args.config)
+    tc = cfg.train
+    tokenizer = CharTokenizer()
+    model = CTCModel(dataclasses.replace(cfg.model, vocab_size=tokenizer.vocab_size)).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None)
+    hop = cfg.features.hop_length / cfg.features.sample_rate
+
+    utts = read_manifest(args.manifest)
+    sampler = DurationBatchSampler([u.duration for u in utts], tc.max_batch_seconds, tc.num_buckets, seed=0)
+    batches = list(sampler)[: args.batches]
+    print(f"# {time.strftime('%Y-%m-%d')}, {platform.machine()}, {torch.get_num_threads()} threads, "
+          f"{args.config}, {len(batches)} batches of up to {tc.max_batch_seconds:.0f} s\n")
+    print("| measurement | audio s per wall s | share of bare |")
+    print("|---|---|---|")
+
+    plain = SpeechDataset(utts, tokenizer, cfg.features)
+    pipeline = run(DataLoader(plain, batch_sampler=batches, collate_fn=collate, num_workers=args.workers),
+                   model, optimizer, augment, hop)
+    cached_set = SpeechDataset(utts, tokenizer, cfg.features, cache_features=True)
+    for b in batches:  # warm the cache, as the first epoch does
+        for i in b:
+            cached_set.features(i)
+    cached = run(DataLoader(cached_set, batch_sampler=batches, collate_fn=collate), model, optimizer, augment, hop)
+    random_batches = []
+    for b in DataLoader(cached_set, batch_sampler=batches, collate_fn=collate):
+        random_batches.append(dataclasses.replace(b, features=torch.randn_like(b.features)))
+    bare = run(random_batches, model, optimizer, None, hop)
+    rows = [("pipeline (FLAC, features, augmentation, step)", pipeline), ("cached features", cached),
+            ("bare model step (random tensors)", bare)]
+    if args.bf16:
+        rows.append(("bare model step, CPU bf16 autocast", run(random_batches, model, optimizer, None, hop, True)))
+    for name, value in rows:
+        print(f"| {name} | {value:.1f} | {100 * value / bare:.0f}% |")
+
+
+if __name__ == "__main__":
+    main()
