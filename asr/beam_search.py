@@ -95,10 +95,15 @@ class BeamSearchDecoder:
         options: BeamSearchOptions = BeamSearchOptions(),
         lm: PathLike | None = None,
         lexicon: Sequence[str] | None = None,
+        workers: int = 1,
     ):
         self.tokenizer = tokenizer
         self.frame_shift = frame_shift
         self.options = options
+        self.workers = workers
+        self._pool = None
+        self._lm_path = str(lm) if lm is not None else None
+        self._lexicon = list(lexicon) if lexicon is not None else None
         vocab = tokenizer.vocab_size
         beam_token = min(options.beam_size_token or vocab, vocab)
         if lm is None and lexicon is None and not options.hotwords:
@@ -176,5 +181,38 @@ class BeamSearchDecoder:
         return self.decode_nbest(log_probs)[0]
 
     def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
+        """``log_probs (batch, time, vocab)``; with ``workers`` > 1, utterances decode in parallel processes."""
         log_probs = log_probs.detach().float().cpu()
-        return [self.decode(log_probs[b, : int(lengths[b])]) for b in range(log_probs.shape[0])]
+        items = [log_probs[b, : int(lengths[b])].numpy() for b in range(log_probs.shape[0])]
+        if self.workers > 1 and len(items) > 1:
+            return list(self._executor().map(_decode_in_worker, items))
+        return [self.decode(torch.from_numpy(x)) for x in items]
+
+    def _executor(self):
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            spec = (self.tokenizer.state_dict(), self.frame_shift, self.options, self._lm_path, self._lexicon)
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+_WORKER_DECODER: BeamSearchDecoder | None = None
+
+
+def _init_worker(spec) -> None:
+    global _WORKER_DECODER
+    from .text import tokenizer_from_state
+
+    tokenizer_state, frame_shift, options, lm, lexicon = spec
+    torch.set_num_threads(1)
+    _WORKER_DECODER = BeamSearchDecoder(tokenizer_from_state(tokenizer_state), frame_shift, options, lm, lexicon)
+
+
+def _decode_in_worker(log_probs) -> Hypothesis:
+    return _WORKER_DECODER.decode(torch.from_numpy(log_probs))

@@ -63,7 +63,8 @@ def save_decoding_config(model_path: PathLike, config: DecodingConfig) -> Path:
 
 
 def build_decoder(config: DecodingConfig, tokenizer: Tokenizer, frame_shift: float,
-                  hotwords: tuple[tuple[str, float], ...] = ()) -> Decoder:
+                  hotwords: tuple[tuple[str, float], ...] = (), workers: int = 1) -> Decoder:
+    """The decoder ``config`` describes; beam search spreads a batch over ``workers`` processes."""
     if config.method == "greedy" and not hotwords:
         return GreedyDecoder(tokenizer, frame_shift)
     from .beam_search import BeamSearchDecoder, BeamSearchOptions
@@ -71,4 +72,4 @@ def build_decoder(config: DecodingConfig, tokenizer: Tokenizer, frame_shift: flo
     options = BeamSearchOptions(beam_size=config.beam_size, beam_threshold=config.beam_threshold,
                                 lm_weight=config.lm_weight, word_score=config.word_score, nbest=config.nbest,
                                 hotwords=hotwords)
-    return BeamSearchDecoder(tokenizer, frame_shift, options, lm=config.lm)
+    return BeamSearchDecoder(tokenizer, frame_shift, options, lm=config.lm, workers=workers)

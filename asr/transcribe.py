@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence, Union
@@ -58,7 +59,9 @@ class Transcriber:
         self.extractor = LogMel(packaged.feature_config).to(self.device)
         self.frame_shift = packaged.feature_config.hop_length / packaged.feature_config.sample_rate * self.model.reduction
         self.decoding = decoding
-        self.decoder = build_decoder(decoding, packaged.tokenizer, self.frame_shift, hotwords)
+        # Beam search of a batch spreads over the cores (the acoustic model runs before, not beside it).
+        workers = min(4, os.cpu_count() or 1) if decoding.method == "beam" else 1
+        self.decoder = build_decoder(decoding, packaged.tokenizer, self.frame_shift, hotwords, workers)
 
     @classmethod
     def from_file(cls, path: PathLike | None = None, device: str = "cpu", decoding: DecodingConfig | None = None,

@@ -83,3 +83,17 @@ def test_parse_hotwords():
 
 def test_empty_emissions():
     assert BeamSearchDecoder(TOK, 0.03).decode(torch.zeros(0, TOK.vocab_size)).text == ""
+
+
+def test_parallel_batch_decoding_matches_serial():
+    lps = [emissions(list("_hh_i_ _yo_u_")), emissions(["_", "c", "_", {"o": 0.5, "a": 0.45}, "_", "t", "_"])]
+    length = max(len(x) for x in lps)
+    batch = torch.stack([torch.nn.functional.pad(x, (0, 0, 0, length - len(x))) for x in lps])
+    lengths = torch.tensor([len(x) for x in lps])
+    serial = BeamSearchDecoder(TOK, 0.03, lexicon=["hi", "you", "cat", "cot"])
+    parallel = BeamSearchDecoder(TOK, 0.03, lexicon=["hi", "you", "cat", "cot"], workers=2)
+    try:
+        assert [h.text for h in parallel.decode_batch(batch, lengths)] == \
+            [h.text for h in serial.decode_batch(batch, lengths)] == ["hi you", "cot"]
+    finally:
+        parallel.close()
