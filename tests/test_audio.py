@@ -102,3 +102,32 @@ def test_nan_samples(tmp_path):
 def test_absurd_sample_rate(rate):
     with pytest.raises(AudioError, match="sample rate"):
         prepare_waveform(np.zeros(100, np.float32), rate)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_32", "DOUBLE"])
+def test_more_wav_sample_formats(tmp_path, subtype):
+    path = write_tone(tmp_path / "x.wav", rate=8000, seconds=0.5, subtype=subtype)
+    audio = load_audio(path)
+    assert abs(len(audio) - SAMPLE_RATE // 2) <= 2 and 0.2 < np.abs(audio).max() <= 1.0
+
+
+def test_opus(tmp_path):
+    if "OPUS" not in sf.available_subtypes("OGG"):
+        pytest.skip("this libsndfile has no opus")
+    path = write_tone(tmp_path / "x.opus", rate=48000, seconds=1.0, format="OGG", subtype="OPUS")
+    assert abs(len(load_audio(path)) - SAMPLE_RATE) < 0.05 * SAMPLE_RATE
+
+
+def test_many_channels_are_averaged(tmp_path):
+    t = np.arange(8000) / 16000
+    channels = np.stack([np.sin(2 * np.pi * 200 * t) * (c + 1) / 10 for c in range(6)], axis=1)
+    path = tmp_path / "surround.wav"
+    sf.write(path, channels.astype(np.float32), 16000, subtype="FLOAT")
+    np.testing.assert_allclose(load_audio(path), channels.mean(axis=1), atol=1e-4)
+
+
+def test_image_file_is_not_audio(tmp_path):
+    png = tmp_path / "photo.wav"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    with pytest.raises(AudioError, match="not a readable audio file"):
+        load_audio(png)

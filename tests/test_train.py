@@ -162,3 +162,36 @@ def test_schedules():
     assert lr_lambda(90, 10, 100, "plateau", 0.1) == 1.0
     with pytest.raises(ValueError):
         lr_lambda(0, 0, 10, "sawtooth", 0.1)
+
+
+def test_kill_9_mid_epoch_then_resume(espeak_corpus, tmp_path):
+    """A hard kill loses at most the steps since the last checkpoint; --resume goes on from there."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "exp"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asr.cli", "train", "--config", str(REPO / "tests/overfit.yaml"),
+         "--train", str(espeak_corpus), "--dev", str(espeak_corpus), "--out", str(out),
+         "--set", "train.epochs=200", "--set", "train.checkpoint_every=3", "--set", "train.log_every=1",
+         "--set", "model.hidden_size=16", "--set", "model.num_layers=1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            steps = out / "steps.csv"
+            if steps.exists() and len(steps.read_text().splitlines()) > 10 and (out / "last.pt").exists():
+                break
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    resumed = Trainer(load_config(out / "config.yaml"), espeak_corpus, espeak_corpus, out, resume=True,
+                      progress=False)
+    assert resumed.step > 0 and (resumed.step % 3 == 0 or resumed.batch_in_epoch == 0)
+    step = resumed.step
+    resumed.train_epoch()
+    assert resumed.step > step
