@@ -49,21 +49,22 @@ def all_sum(world: World, tensor: torch.Tensor) -> torch.Tensor:
     return tensor
 
 
-def all_agree(world: World, flag: bool) -> bool:
-    """True when ``flag`` is true in every process: keeps collective steps in lockstep."""
+def _reduce_flag(world: World, flag: bool, op) -> bool:
     if not world.distributed:
         return flag
     t = torch.tensor([1.0 if flag else 0.0])
-    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    dist.all_reduce(t, op=op)
     return bool(t.item() > 0)
+
+
+def all_agree(world: World, flag: bool) -> bool:
+    """True when ``flag`` is true in every process: keeps collective steps in lockstep."""
+    return _reduce_flag(world, flag, dist.ReduceOp.MIN)
 
 
 def any_true(world: World, flag: bool) -> bool:
-    if not world.distributed:
-        return flag
-    t = torch.tensor([1.0 if flag else 0.0])
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item() > 0)
+    """True when ``flag`` is true in any process."""
+    return _reduce_flag(world, flag, dist.ReduceOp.MAX)
 
 
 def broadcast_from_main(world: World, values: list[float]) -> list[float]:
