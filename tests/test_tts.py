@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import soundfile as sf
 
 from asr.corpus.tts import EspeakNG, Prosody, Voice, synthesize_corpus
@@ -39,3 +40,16 @@ def test_corpus_is_deterministic_and_resumable(tmp_path):
     target.unlink()
     synthesize_corpus(sentences, tmp_path / "a", voices, seed=5, repeats=2, progress=False, jobs=2)
     assert target.is_file() and kept.stat().st_mtime_ns == mtime
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    """Audio is reused by file name, so another seed must not pair old audio with new text."""
+    require_espeak()
+    voices = EspeakNG().voices()[:3]
+    sentences = ["one two three", "red green blue"]
+    synthesize_corpus(sentences, tmp_path / "a", voices, seed=5, progress=False, jobs=1)
+    synthesize_corpus(sentences, tmp_path / "a", voices, seed=5, progress=False, jobs=1)  # same plan: fine
+    with pytest.raises(ValueError, match="other settings"):
+        synthesize_corpus(sentences[::-1], tmp_path / "a", voices, seed=5, progress=False, jobs=1)
+    with pytest.raises(ValueError, match="other settings"):
+        synthesize_corpus(sentences, tmp_path / "a", voices, seed=6, progress=False, jobs=1)

@@ -6,7 +6,9 @@ over voices and cores, writes 16 kHz FLAC files and a manifest, and skips what a
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import random
 import shutil
@@ -14,7 +16,7 @@ import subprocess
 import tempfile
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -354,6 +356,7 @@ def synthesize_corpus(
         todo.append(Job(index, sentences[index % len(sentences)], chosen[index], prosody,
                         out_dir / "audio" / f"utt{index:07d}.flac",
                         augment_seed=(seed * 1_000_003 + index) if augment is not None else None))
+    _check_plan(out_dir, todo, augment)
     babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, voices, seed) if augment else None
     if augment is not None and rir_bank is not None:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
@@ -366,6 +369,24 @@ def synthesize_corpus(
     manifest = out_dir / "manifest.jsonl"
     write_manifest(manifest, rows)
     return manifest, failures
+
+
+def _check_plan(out_dir: Path, todo: Sequence[Job], augment: AugmentConfig | None) -> None:
+    """Record what ``out_dir`` is made of, and refuse to resume it with other settings.
+
+    Audio files are reused by name, so resuming with other sentences, voices, seed or
+    augmentation would pair old audio with new transcripts.
+    """
+    plan = hashlib.sha256()
+    plan.update(json.dumps(asdict(augment) if augment else None).encode())
+    for job in todo:
+        plan.update(json.dumps([job.text, job.voice.id, asdict(job.prosody), job.augment_seed]).encode())
+    digest = plan.hexdigest()
+    record = out_dir / "plan.sha256"
+    if record.is_file() and record.read_text().strip() != digest:
+        raise ValueError(f"{out_dir} holds a corpus made with other settings (sentences, voices, count, seed "
+                         "or augmentation); resume it with the same ones, or write to a new directory")
+    record.write_text(digest + "\n")
 
 
 def _make_babble_bank(path: Path, sentences: Sequence[str], voices: Sequence[Voice], seed: int,

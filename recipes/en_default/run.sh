@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
-# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--count 16000]
+# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000"]
 set -euo pipefail
 
 stage=0
@@ -10,7 +10,8 @@ kit=../shared/data            # the speech + text data kit (see its README for s
 data=data/en_default
 exp=exp/en_default
 config=conf/en_default.yaml
-count=16000                   # synthetic training utterances (~20 h)
+parts="16000 23000"           # synthetic training utterances per part (~4.7 s of audio each: ~50 h);
+                              # part k is seeded k, so adding a part keeps the ones already made
 store=checkpoints/en_default  # committed training state, so that training continues across machines
 # Voices never used in training: dev/test measure unseen voices, of five engines.
 held_out_voices=(espeak-ng:en-029+f3 espeak-ng:en-us-nyc+m4 rhvoice:clb flite:awb festival:ked mbrola:mb-us2)
@@ -39,14 +40,20 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   weights=(); for w in "${engine_weights[@]}"; do weights+=(--engine-weight "$w"); done
   asr corpus synth "$data/text/dev.txt" -o "$data/dev" "${only[@]}" --count 300 --seed 11
   asr corpus synth "$data/text/test.txt" -o "$data/test" "${only[@]}" --count 500 --seed 12
-  asr corpus synth "$data/text/train.txt" -o "$data/synth_train" "${excl[@]}" "${weights[@]}" \
-    --count "$count" --augment --rir-bank "$data/rirs.npz" --seed 1
+  part=0
+  for count in $parts; do
+    part=$((part + 1))
+    log "Stage 2: training part $part ($count utterances)"
+    asr corpus synth "$data/text/train.txt" -o "$data/synth_train/$part" "${excl[@]}" "${weights[@]}" \
+      --count "$count" --augment --rir-bank "$data/rirs.npz" --seed "$part"
+  done
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   log "Stage 3: add the real speech (LJSpeech train minus a dev slice, FSDD train, wake words)"
   python recipes/en_default/local/split_lj.py "$kit/ljspeech_part1/train.jsonl" "$data/real"
-  asr corpus mix "$data/synth_train/manifest.jsonl:1" "$data/real/lj_train.jsonl:3" \
+  synth=(); for m in "$data"/synth_train/*/manifest.jsonl; do synth+=("$m:1"); done
+  asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:3" \
     "$kit/fsdd/train.jsonl:1" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
 fi
