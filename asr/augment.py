@@ -9,6 +9,7 @@ waveforms ``(samples,)`` at ``sample_rate`` and draw randomness only from the ``
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +17,10 @@ from typing import Sequence
 import numpy as np
 import soxr
 
-from .audio import SAMPLE_RATE, PathLike
+from .audio import SAMPLE_RATE, AudioError, PathLike, load_audio
+from .data import ManifestError, read_manifest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,34 @@ class AugmentConfig:
     reverb_prob: float = 0.3
     telephone_prob: float = 0.1
     gain_range: tuple[float, float] = (-6.0, 6.0)  # dB, applied to every utterance
+
+
+def load_noises(manifest: PathLike, max_seconds: float = 3600.0) -> list[np.ndarray]:
+    """Noise recordings listed in a NeMo manifest (``text`` may be empty), as 16 kHz mono waveforms.
+
+    Files that fail to load are skipped with a warning; at most ``max_seconds`` are kept in memory.
+
+    Raises:
+        ValueError: no noise could be loaded.
+    """
+    clips, total = [], 0.0
+    try:
+        utterances = read_manifest(manifest, skip_broken=True)
+    except ManifestError as e:
+        raise ValueError(str(e)) from None
+    for utt in utterances:
+        try:
+            clip = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+        except AudioError as e:
+            log.warning("noise %s skipped: %s", utt.audio_filepath, e)
+            continue
+        clips.append(clip)
+        total += len(clip) / SAMPLE_RATE
+        if total >= max_seconds:
+            break
+    if not clips:
+        raise ValueError(f"{manifest}: no noise recording could be loaded")
+    return clips
 
 
 def speed_perturb(audio: np.ndarray, factor: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -145,10 +177,13 @@ def telephone(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 class Augmenter:
     """Draws a chain of augmentations per utterance from :class:`AugmentConfig`."""
 
-    def __init__(self, config: AugmentConfig, rirs: Sequence[np.ndarray] = (), sample_rate: int = SAMPLE_RATE):
+    def __init__(self, config: AugmentConfig, rirs: Sequence[np.ndarray] = (), sample_rate: int = SAMPLE_RATE,
+                 noises: Sequence[np.ndarray] = ()):
+        """``noises``: recorded noise clips to mix in instead of coloured noise (see :func:`load_noises`)."""
         self.config = config
         self.rirs = list(rirs)
         self.sample_rate = sample_rate
+        self.noises = [n for n in noises if n.size > 0]
 
     def __call__(self, audio: np.ndarray, rng: np.random.Generator,
                  babble_sources: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, list[str]]:
@@ -166,6 +201,10 @@ class Augmenter:
             if babble_sources and rng.random() < c.babble_share:
                 noise = babble(babble_sources, len(audio), rng)
                 applied.append(f"babble{snr:.0f}dB")
+            elif self.noises:
+                clip = self.noises[int(rng.integers(len(self.noises)))]
+                noise = np.roll(clip, -int(rng.integers(len(clip))))  # a random start; add_noise loops it
+                applied.append(f"recorded@{snr:.0f}dB")
             else:
                 exponent = float(rng.choice([0.0, 1.0, 2.0]))
                 noise = coloured_noise(len(audio), rng, exponent)

@@ -333,6 +333,35 @@ def average(models: tuple[Path, ...], exp_dir: Path | None, last: int | None, be
     click.echo(f"averaged {len(paths)} model(s): {', '.join(p.name for p in paths)} -> {out}")
 
 
+@main.command()
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path),
+              help="Experiment config whose feature settings to use (default: the defaults).")
+@click.option("--shard-frames", default=500_000, show_default=True, help="Frames per shard file.")
+@click.option("-j", "--jobs", type=int, help="Parallel processes (default: all cores).")
+def features(manifests: tuple[Path, ...], out_dir: Path, config_path: Path | None, shard_frames: int,
+             jobs: int | None) -> None:
+    """Precompute the log-mels of MANIFESTS into sharded files (use with train.feature_shards=OUT)."""
+    from .config import load_config
+    from .data import read_manifest
+    from .feature_cache import FeatureShards, cache_size_bytes
+
+    try:
+        config = load_config(config_path)
+        utterances = [u for m in manifests for u in read_manifest(m)]
+    except (ConfigError, ManifestError) as e:
+        _fail(str(e))
+    shards, failures = FeatureShards.write(utterances, out_dir, config.features, shard_frames, jobs)
+    for f in failures:
+        click.echo(f"error: {f}", err=True)
+    click.echo(f"{len(shards)} utterances in {len(shards.shards)} shard(s), "
+               f"{cache_size_bytes(out_dir) / 2**20:.0f} MiB: {out_dir}")
+    if failures:
+        click.echo(f"{len(failures)} utterance(s) failed", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def corpus() -> None:
     """Make training data."""

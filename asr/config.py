@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .audio import PathLike
+from .augment import AugmentConfig
 from .features import FeatureConfig, SpecAugmentConfig
 from .model import ModelConfig
 
@@ -45,7 +46,10 @@ class TrainConfig:
     grad_clip: float = 5.0
     spec_augment: SpecAugmentConfig | None = field(default_factory=SpecAugmentConfig)
     vtlp_range: list[float] | None = None  # vocal-tract-length warp factors, e.g. [0.9, 1.1]
-    cache_features: bool = False  # keep log-mels in memory after the first epoch
+    cache_features: bool = False  # keep log-mels (or, with wave_augment, waveforms) in memory after first use
+    wave_augment: AugmentConfig | None = None  # speed/noise/reverb/telephone, drawn per utterance and epoch
+    noise_manifest: str | None = None  # recorded noise for wave_augment (coloured noise when unset)
+    feature_shards: str | None = None  # log-mels precomputed by `asr features` (unused with wave_augment)
     num_workers: int = 1
     amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16)
     amp_cpu: bool = False  # bf16 autocast on the CPU too (see RESULTS.md for when it pays)

@@ -8,14 +8,19 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
 from .audio import AudioError, PathLike, load_audio
 from .features import FeatureConfig, LogMel
 from .text import Tokenizer, normalize
+
+if TYPE_CHECKING:  # only for annotations: both modules import this one
+    from .augment import Augmenter
+    from .feature_cache import FeatureShards
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +133,15 @@ class SpeechDataset(Dataset):
 
     Utterances whose normalised text is empty or whose audio fails to load are reported and
     dropped: the former at construction, the latter yield ``None`` and are removed by ``collate``.
+
+    Args:
+        cache_features: keep what is expensive to remake in memory after its first use: the
+            log-mels (fp16) or, with an ``augmenter``, the waveforms (int16), since
+            augmented features differ every epoch.
+        augmenter: waveform augmentation (:class:`asr.augment.Augmenter`) drawn afresh for each
+            utterance and epoch from ``(seed, epoch, index)``, so a resumed run sees the same draws.
+        feature_shards: precomputed log-mels (:class:`asr.feature_cache.FeatureShards`), used for
+            the utterances they hold when there is no ``augmenter``.
     """
 
     def __init__(
@@ -136,10 +150,19 @@ class SpeechDataset(Dataset):
         tokenizer: Tokenizer,
         feature_config: FeatureConfig = FeatureConfig(),
         cache_features: bool = False,
+        augmenter: Augmenter | None = None,
+        seed: int = 0,
+        feature_shards: FeatureShards | None = None,
     ):
         self.tokenizer = tokenizer
         self.extractor = LogMel(feature_config)
         self.cache: dict[int, torch.Tensor] | None = {} if cache_features else None
+        self.augmenter = augmenter
+        self.seed = seed
+        self.epoch = 0
+        if feature_shards is not None:
+            feature_shards.check(feature_config)
+        self.shards = feature_shards
         self.utterances: list[Utterance] = []
         self.targets: list[str] = []
         for utt in utterances:
@@ -157,13 +180,35 @@ class SpeechDataset(Dataset):
     def durations(self) -> list[float]:
         return [u.duration for u in self.utterances]
 
+    def set_epoch(self, epoch: int) -> None:
+        """Waveform augmentation draws depend on the epoch (call before creating a DataLoader)."""
+        self.epoch = epoch
+
+    def waveform(self, index: int) -> np.ndarray:
+        utt = self.utterances[index]
+        if self.cache is not None and index in self.cache:
+            return self.cache[index].numpy().astype(np.float32) / 32768.0
+        wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+        if self.cache is not None:
+            self.cache[index] = torch.from_numpy(np.round(np.clip(wav, -1.0, 32767 / 32768) * 32768).astype(np.int16))
+            return self.cache[index].numpy().astype(np.float32) / 32768.0  # the cached values, as later reads
+        return wav
+
     def features(self, index: int) -> torch.Tensor:
+        """Log-mels ``(frames, n_mels)`` of utterance ``index``, augmented if the dataset augments."""
+        if self.augmenter is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            wav, _ = self.augmenter(self.waveform(index), rng)
+            with torch.no_grad():
+                return self.extractor(torch.from_numpy(wav))
         if self.cache is not None and index in self.cache:
             return self.cache[index].float()
         utt = self.utterances[index]
-        wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
-        with torch.no_grad():
-            feats = self.extractor(torch.from_numpy(wav))
+        feats = self.shards.get(utt) if self.shards is not None else None
+        if feats is None:
+            wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+            with torch.no_grad():
+                feats = self.extractor(torch.from_numpy(wav))
         if self.cache is not None:
             # fp16 halves the memory and loses nothing that matters in log-mels; the first use gets the
             # same rounded values as every later one, so a resumed run sees what a straight run sees.

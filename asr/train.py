@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .audio import PathLike
+from .augment import Augmenter, load_noises, load_or_make_rirs
 from .config import ExperimentConfig, from_dict, save_config, to_dict
 from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
@@ -34,6 +35,7 @@ from .device import autocast, needs_grad_scaler, select_device
 from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast_from_main, init_world, \
     parameters_in_sync
 from .evaluate import score
+from .feature_cache import FeatureCacheError, FeatureShards
 from .features import CMVNAccumulator, FeatureAugment
 from .inference import ctc_loss, decode_dataset
 from .model import CTCModel, describe
@@ -148,8 +150,15 @@ class Trainer:
             self.tokenizer = build_tokenizer(
                 config.tokenizer.kind, (normalize(u.text) for u in train_utts), config.tokenizer.vocab_size
             )
-        self.train_set = SpeechDataset(train_utts, self.tokenizer, config.features, cache_features=tc.cache_features)
-        self.dev_set = SpeechDataset(dev_utts, self.tokenizer, config.features, cache_features=tc.cache_features)
+        try:
+            shards = FeatureShards(tc.feature_shards) if tc.feature_shards else None
+            self.train_set = SpeechDataset(train_utts, self.tokenizer, config.features,
+                                           cache_features=tc.cache_features, augmenter=self._wave_augmenter(tc),
+                                           seed=tc.seed + self.world.rank, feature_shards=shards)
+            self.dev_set = SpeechDataset(dev_utts, self.tokenizer, config.features, cache_features=tc.cache_features,
+                                         feature_shards=shards)
+        except FeatureCacheError as e:
+            raise TrainingError(f"train.feature_shards: {e}") from None
         if len(self.train_set) == 0:
             raise TrainingError(f"{train_manifest}: no utterance has a non-empty transcript")
 
@@ -268,6 +277,7 @@ class Trainer:
         tc = self.config.train
         self.model.train()
         self.sampler.set_epoch(self.epoch)
+        self.train_set.set_epoch(self.epoch)
         batches = list(self.sampler)
         if tc.sortagrad and self.epoch == 0:
             batches.sort(key=lambda b: max(self.train_set.durations[i] for i in b))
@@ -409,6 +419,17 @@ class Trainer:
         epochs = sorted(int(p.stem.split("-")[1]) for p in self.out_dir.glob("epoch-*.pt"))
         for old in epochs[: -self.config.train.keep_last]:
             (self.out_dir / f"epoch-{old}.pt").unlink(missing_ok=True)
+
+    def _wave_augmenter(self, tc) -> Augmenter | None:
+        if tc.wave_augment is None:
+            return None
+        try:
+            noises = load_noises(tc.noise_manifest) if tc.noise_manifest else []
+        except ValueError as e:
+            raise TrainingError(f"train.noise_manifest: {e}") from None
+        # The simulated rooms are cached beside the checkpoints (simulating one takes ~0.1-0.5 s).
+        rirs = load_or_make_rirs(self.out_dir / "rirs.npz") if tc.wave_augment.reverb_prob > 0 else []
+        return Augmenter(tc.wave_augment, rirs, self.config.features.sample_rate, noises)
 
     def _tensorboard(self):
         if not self.world.is_main:

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Training throughput: audio seconds trained per wall second.
 
-Three measurements of the same model and batches (the first N batches of an epoch of MANIFEST):
+Measurements of the same model and batches (the first N batches of an epoch of MANIFEST):
   pipeline     the full path: FLAC decoding, log-mels, SpecAugment/VTLP, forward, backward, step
-  cached       the same with log-mels cached in memory (train.cache_features), after a warm-up epoch
+  wave-aug     the same plus speed perturbation and noise mixing on the fly (train.wave_augment)
+  shards       log-mels read from an on-disk sharded cache (`asr features`, train.feature_shards)
+  cached       log-mels cached in memory (train.cache_features), after a warm-up epoch
   bare         the model step alone on random tensors of the same shapes: the upper bound
-and, with --bf16, the bare step under CPU bf16 autocast.
+and, with --bf16, the bare step and the cached pipeline under CPU bf16 autocast.
 Usage: python bench/train_throughput.py MANIFEST [--config conf/en_default.yaml] [--batches 20]
 """
 
@@ -14,14 +16,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import platform
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 
+from asr.augment import AugmentConfig, Augmenter
 from asr.config import load_config
 from asr.data import DurationBatchSampler, SpeechDataset, collate, read_manifest
+from asr.feature_cache import FeatureShards
 from asr.device import autocast
 from asr.features import FeatureAugment
 from asr.inference import ctc_loss
@@ -71,9 +76,20 @@ def main() -> None:
     print("| measurement | audio s per wall s | share of bare |")
     print("|---|---|---|")
 
-    plain = SpeechDataset(utts, tokenizer, cfg.features)
-    pipeline = run(DataLoader(plain, batch_sampler=batches, collate_fn=collate, num_workers=args.workers),
-                   model, optimizer, augment, hop)
+    def loader(dataset):
+        return DataLoader(dataset, batch_sampler=batches, collate_fn=collate, num_workers=args.workers)
+
+    pipeline = run(loader(SpeechDataset(utts, tokenizer, cfg.features)), model, optimizer, augment, hop)
+    wave = AugmentConfig(speed_prob=0.5, noise_prob=0.5, reverb_prob=0.0, telephone_prob=0.0)
+    wave_set = SpeechDataset(utts, tokenizer, cfg.features, augmenter=Augmenter(wave))
+    wave_aug = run(loader(wave_set), model, optimizer, augment, hop)
+    used = [utts[i] for b in batches for i in b]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        shards, _ = FeatureShards.write(used, tmp, cfg.features, progress=False)
+        shard_write = time.perf_counter() - start
+        shard_set = SpeechDataset(utts, tokenizer, cfg.features, feature_shards=shards)
+        sharded = run(loader(shard_set), model, optimizer, augment, hop)
     cached_set = SpeechDataset(utts, tokenizer, cfg.features, cache_features=True)
     for b in batches:  # warm the cache, as the first epoch does
         for i in b:
@@ -83,12 +99,20 @@ def main() -> None:
     for b in DataLoader(cached_set, batch_sampler=batches, collate_fn=collate):
         random_batches.append(dataclasses.replace(b, features=torch.randn_like(b.features)))
     bare = run(random_batches, model, optimizer, None, hop)
-    rows = [("pipeline (FLAC, features, augmentation, step)", pipeline), ("cached features", cached),
+    rows = [("pipeline (FLAC, features, SpecAugment/VTLP, step)", pipeline),
+            ("pipeline + speed perturbation and noise on the fly", wave_aug),
+            ("features from on-disk shards", sharded), ("features cached in memory", cached),
             ("bare model step (random tensors)", bare)]
     if args.bf16:
+        rows.append(("features cached in memory, CPU bf16 autocast",
+                     run(DataLoader(cached_set, batch_sampler=batches, collate_fn=collate), model, optimizer,
+                         augment, hop, True)))
         rows.append(("bare model step, CPU bf16 autocast", run(random_batches, model, optimizer, None, hop, True)))
     for name, value in rows:
         print(f"| {name} | {value:.1f} | {100 * value / bare:.0f}% |")
+    audio = sum(u.duration for u in used)
+    print(f"\nwriting the shards of these {len(used)} utterances ({audio / 60:.1f} min of audio) took "
+          f"{shard_write:.1f} s ({audio / shard_write:.0f}x real time)")
 
 
 if __name__ == "__main__":

@@ -93,3 +93,41 @@ def test_feature_augment_batch():
     out = FeatureAugment(SpecAugmentConfig(), vtlp_range=(0.9, 1.1))(feats, torch.tensor([50, 40, 30]))
     assert out.shape == feats.shape and not torch.allclose(out, feats)
     assert torch.equal(FeatureAugment(None, None)(feats, torch.tensor([50, 40, 30])), feats)
+
+
+def test_recorded_noise_is_mixed_at_the_requested_snr(tmp_path):
+    hum = (0.2 * np.sin(2 * np.pi * 50 * np.arange(SAMPLE_RATE // 2) / SAMPLE_RATE)).astype(np.float32)
+    config = AugmentConfig(speed_prob=0, noise_prob=1, snr_range=(10.0, 10.0), reverb_prob=0, telephone_prob=0,
+                           gain_range=(0.0, 0.0))
+    clean = _speechlike()
+    noisy, effects = Augmenter(config, noises=[hum])(clean, np.random.default_rng(1))
+    assert effects == ["recorded@10dB"]
+    residual = noisy - clean
+    snr = 10 * np.log10(np.mean(clean.astype(np.float64) ** 2) / np.mean(residual.astype(np.float64) ** 2))
+    assert abs(snr - 10.0) < 0.1
+    # the hum's spectrum, not white noise: nearly all the residual's energy is at 50 Hz
+    spectrum = np.abs(np.fft.rfft(residual)) ** 2
+    assert spectrum[np.argmax(spectrum)] > 0.5 * spectrum.sum()
+
+
+def test_load_noises_skips_unreadable_files(tmp_path):
+    import json
+
+    import soundfile as sf
+
+    from asr.augment import load_noises
+
+    sf.write(tmp_path / "fan.wav", 0.1 * np.ones(800, np.float32), 8000)
+    (tmp_path / "broken.wav").write_bytes(b"RIFF junk")
+    rows = [{"audio_filepath": "fan.wav", "duration": 0.1, "text": ""},
+            {"audio_filepath": "broken.wav", "duration": 1.0, "text": ""}]
+    manifest = tmp_path / "noise.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (clip,) = load_noises(manifest)
+    assert len(clip) == SAMPLE_RATE // 10, "resampled to 16 kHz"
+    only_broken = tmp_path / "broken.jsonl"
+    only_broken.write_text(json.dumps(rows[1]) + "\n")
+    with pytest.raises(ValueError, match="no noise recording"):
+        load_noises(only_broken)
+    with pytest.raises(ValueError, match="no such manifest"):
+        load_noises(tmp_path / "missing.jsonl")

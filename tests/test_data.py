@@ -114,3 +114,21 @@ def test_collate_pads_with_zeros():
     b = Example(1, "b", torch.ones(5, 80), torch.tensor([3]), "b")
     batch = collate([a, b])
     assert batch.features[0, 3:].abs().sum() == 0 and batch.tokens[1, 1] == 0
+
+
+def test_waveform_augmentation_is_drawn_per_epoch_and_cached_as_waveforms(tmp_path):
+    from asr.augment import AugmentConfig, Augmenter
+
+    write_tone(tmp_path / "a.wav", seconds=1.0)
+    write_manifest(tmp_path / "m.jsonl", [{"audio_filepath": "a.wav", "duration": 1.0, "text": "a"}])
+    config = AugmentConfig(speed_prob=1, speed_range=(0.8, 0.8), noise_prob=1, reverb_prob=0, telephone_prob=0)
+    ds = SpeechDataset(read_manifest(tmp_path / "m.jsonl"), CharTokenizer(), cache_features=True,
+                       augmenter=Augmenter(config), seed=3)
+    first = ds.features(0)
+    assert first.shape[0] == 126, "0.8x speed: 1.25 s of audio, 126 frames instead of 101"
+    assert torch.equal(ds.features(0), first), "same seed, epoch and index: same draw"
+    assert ds.cache[0].dtype == torch.int16, "the waveform is cached, not augmented features"
+    ds.set_epoch(1)
+    assert not torch.equal(ds.features(0), first), "a new epoch draws new noise"
+    plain = SpeechDataset(read_manifest(tmp_path / "m.jsonl"), CharTokenizer())
+    assert plain.features(0).shape[0] == 101

@@ -115,9 +115,14 @@ def _tiny(**overrides):
     return load_config(REPO / "tests" / "overfit.yaml", {**base, **overrides})
 
 
-def test_resume_is_equivalent_to_training_straight(espeak_corpus, tmp_path):
+WAVE_AUGMENT = {"speed_prob": 0.5, "noise_prob": 0.5, "reverb_prob": 0.0, "telephone_prob": 0.0}
+
+
+@pytest.mark.parametrize("wave_augment", [None, WAVE_AUGMENT], ids=["features", "waveform-augmentation"])
+def test_resume_is_equivalent_to_training_straight(espeak_corpus, tmp_path, wave_augment):
     """2 epochs in one go == 1 epoch, stop, resume for the second (same batches, RNG, optimizer)."""
-    config = _tiny(**{"train.epochs": 2, "train.spec_augment": {"freq_masks": 1, "time_masks": 1}})
+    config = _tiny(**{"train.epochs": 2, "train.spec_augment": {"freq_masks": 1, "time_masks": 1},
+                      "train.wave_augment": wave_augment})
     straight = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "a", progress=False)
     straight.fit()
     first = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "b", progress=False)
