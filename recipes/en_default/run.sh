@@ -13,6 +13,8 @@ config=conf/en_default.yaml
 parts="16000 23000"           # synthetic training utterances per part (~4.7 s of audio each: ~50 h);
                               # part k is seeded k, so adding a part keeps the ones already made
 store=checkpoints/en_default  # committed training state, so that training continues across machines
+average_last=4                # epochs averaged into the final model
+assets=asr/assets             # where the bundled model lives (package data)
 # Voices never used in training: dev/test measure unseen voices, of five engines.
 held_out_voices=(espeak-ng:en-029+f3 espeak-ng:en-us-nyc+m4 rhvoice:clb flite:awb festival:ked mbrola:mb-us2)
 engine_weights=(espeak-ng=3 mbrola=1 flite=1.2 festival=0.8 pico=1.2 rhvoice=2)
@@ -56,6 +58,8 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:3" \
     "$kit/fsdd/train.jsonl:1" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
+  log "Stage 3: log-mels of train and dev into on-disk shards (computed once, not in every session)"
+  asr features "$data/train.jsonl" "$data/dev.jsonl" -o "$data/features" --config "$config"
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
@@ -70,15 +74,31 @@ if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
   fi
   resume=""
   [[ -f $exp/last.pt ]] && resume="--resume"
-  asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" $resume
+  asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" $resume \
+    --set train.feature_shards="$data/features"
 fi
 
 if [[ $stage -le 6 && $stop_stage -ge 6 ]]; then
-  log "Stage 6: evaluate (greedy) on held-out voices and the real test sets"
+  log "Stage 6: average the last $average_last epochs (fewer when fewer exist) into $exp/final.pt"
+  n=$(ls "$exp"/epoch-*.pt 2>/dev/null | wc -l)
+  if [[ $n -ge 2 ]]; then
+    asr average --exp "$exp" --last "$((n < average_last ? n : average_last))" -o "$exp/final.pt"
+  else
+    cp "$exp/model.pt" "$exp/final.pt"
+  fi
+fi
+
+if [[ $stage -le 7 && $stop_stage -ge 7 ]]; then
+  log "Stage 7: tune the LM weight and word bonus on dev (stored in $exp/final.decoding.yaml)"
+  asr lm tune "$data/dev.jsonl" --model "$exp/final.pt" --lm "$data/lm/lm4.bin"
+fi
+
+if [[ $stage -le 8 && $stop_stage -ge 8 ]]; then
+  log "Stage 8: evaluate, greedy and beam + LM, on held-out voices and the real test sets"
   mkdir -p "$exp/eval"
-  asr evaluate "$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" \
-    "$kit/an4_sample/test.jsonl" --model "$exp/model.pt" --greedy --output-dir "$exp/eval/greedy" \
-    | tee "$exp/eval/greedy.txt"
+  sets=("$data/test/manifest.jsonl" "$kit/ljspeech_part1/test.jsonl" "$kit/fsdd/test.jsonl" "$kit/an4_sample/test.jsonl")
+  asr evaluate "${sets[@]}" --model "$exp/final.pt" --greedy --output-dir "$exp/eval/greedy" | tee "$exp/eval/greedy.txt"
+  asr evaluate "${sets[@]}" --model "$exp/final.pt" --output-dir "$exp/eval/beam_lm" | tee "$exp/eval/beam_lm.txt"
 fi
 
 if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then
@@ -87,6 +107,15 @@ if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then
   cp "$exp/last.pt" "$exp/config.yaml" "$exp/log.csv" "$exp/steps.csv" "$store"/
   [[ -f $exp/training.png ]] && cp "$exp/training.png" "$store"/
   ls -la "$store"
+fi
+
+if [[ $stage -le 10 && $stop_stage -ge 10 ]]; then
+  log "Stage 10: bundle the model, its LM and its tuned decoding settings with the package ($assets)"
+  mkdir -p "$assets"
+  cp "$exp/final.pt" "$assets/en_default.pt"
+  cp "$data/lm/lm4.bin" "$assets/en_default.lm.bin"
+  sed 's|^lm: .*|lm: en_default.lm.bin|' "$exp/final.decoding.yaml" > "$assets/en_default.decoding.yaml"
+  du -h "$assets"/*
 fi
 
 log "Done."
