@@ -325,6 +325,7 @@ class Trainer:
             audio_seconds += float(batch.feature_lengths.sum()) * self.config.features.hop_length / self.config.features.sample_rate
             elapsed = time.time() - start
             bar.set_postfix(loss=f"{loss_value:.3f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}",
+                            utt_s=f"{loss_count / max(elapsed, 1e-9):.1f}",
                             x_realtime=f"{audio_seconds / max(elapsed, 1e-9):.0f}")
             if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
                 self.save_checkpoint()
