@@ -163,8 +163,11 @@ class Transcriber:
         return log_probs[0, : int(lengths[0])].float().cpu()
 
     def nbest(self, audio: AudioInput, sample_rate: int | None = None) -> list[Hypothesis]:
-        """The n best hypotheses (beam search with ``nbest`` > 1; greedy gives one)."""
-        log_probs = self.log_probs(self.load(audio, sample_rate))
+        """The n best hypotheses (beam search with ``nbest`` > 1; greedy gives one); silence: one empty one."""
+        waveform = self.load(audio, sample_rate)
+        if is_silent(waveform):  # as in transcribe(): the model would guess words into digital silence
+            return [Hypothesis("", (), (), (), 0.0)]
+        log_probs = self.log_probs(waveform)
         decode_nbest = getattr(self.decoder, "decode_nbest", None)
         return decode_nbest(log_probs) if decode_nbest else [self.decoder.decode(log_probs)]
 

@@ -61,6 +61,8 @@ def test_silence_one_sample_and_clipping(trained_model, tmp_path):
 
     model = Transcriber.from_file(trained_model / "model.pt")
     assert model.transcribe(np.zeros(SAMPLE_RATE * 2, np.float32), sample_rate=SAMPLE_RATE).text == ""
+    (best,) = model.nbest(np.zeros(SAMPLE_RATE * 2, np.float32), sample_rate=SAMPLE_RATE)
+    assert best.text == "" and best.words == ()
     assert isinstance(model.transcribe(np.zeros(1, np.float32), sample_rate=SAMPLE_RATE).text, str)
     loud = np.clip(5 * np.sin(np.arange(SAMPLE_RATE) / 10), -1, 1).astype(np.float32)
     assert isinstance(model.transcribe(loud, sample_rate=SAMPLE_RATE).text, str)
