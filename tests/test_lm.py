@@ -84,3 +84,49 @@ def test_missing_lm_is_a_clear_error(tmp_path):
 
     with pytest.raises(LMError, match="no such language model"):
         BeamSearchDecoder(TOK, 0.03, lm=tmp_path / "none.bin")
+
+
+def test_lm_tune_stores_the_best_setting_next_to_the_model(trained_model, espeak_corpus, tmp_path):
+    """`asr lm tune` on the overfit model: every setting scored, the best saved and used from then on."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from asr.cli import main
+    from asr.decoding import load_decoding_config
+    from asr.transcribe import Transcriber
+    from conftest import SENTENCES
+
+    try:
+        kenlm_bin_dir(build=False)
+    except LMError:
+        pytest.skip("lmplz is not built (scripts/build_kenlm.sh)")
+    text = tmp_path / "text.txt"
+    text.write_text("\n".join(SENTENCES * 3) + "\n")
+    lm = build_lm([text], tmp_path / "lm.bin", order=3).path
+    model = tmp_path / "model.pt"
+    shutil.copy(trained_model / "model.pt", model)
+    result = CliRunner().invoke(main, ["lm", "tune", str(espeak_corpus), "-m", str(model), "--lm", str(lm),
+                                       "--lm-weights", "0 1", "--word-scores", "0 2", "--beam", "8"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("lm_weight") == 4 + 1, "four settings listed, then the best"
+    saved = load_decoding_config(model)
+    assert saved.method == "beam" and saved.beam_size == 8 and saved.lm == str(lm)
+    assert f"best: lm_weight {saved.lm_weight}, word_score {saved.word_score}" in result.output
+    assert Transcriber.from_file(model).decoding == saved
+
+
+def test_tune_in_parallel_equals_serial(trained_model, espeak_corpus, tiny_lm):
+    from asr.data import read_manifest
+    from asr.decoding import DecodingConfig
+    from asr.transcribe import Transcriber
+    from asr.tune import tune_lm
+
+    model = Transcriber.from_file(trained_model / "model.pt")
+    utts = read_manifest(espeak_corpus)
+    log_probs = [model.log_probs(model.load(u.audio_filepath)) for u in utts]
+    base = DecodingConfig(method="beam", beam_size=8, lm=str(tiny_lm.path))
+    kwargs = dict(lm_weights=(0.0, 2.0), word_scores=(0.0, 1.0), progress=False)
+    serial = tune_lm(model, log_probs, [u.text for u in utts], base, workers=1, **kwargs)
+    parallel = tune_lm(model, log_probs, [u.text for u in utts], base, workers=2, **kwargs)
+    assert serial == parallel and len(serial[1]) == 4
