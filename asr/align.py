@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .decode import Word, spans_from_path, words_from_spans
@@ -72,3 +74,41 @@ def align_words(log_probs: torch.Tensor, text: str, tokenizer: Tokenizer, frame_
     path = ctc_viterbi(log_probs, tokenizer.encode(text))
     spans = spans_from_path(path, log_probs)
     return words_from_spans(spans, tokenizer, frame_shift)
+
+
+def refine_boundaries(words: Sequence[Word], audio: np.ndarray, sample_rate: int, frame_seconds: float = 0.005,
+                      drop_db: float = 35.0, max_shift: float = 0.3) -> tuple[Word, ...]:
+    """Move CTC word boundaries to the acoustic edges of the words' sound.
+
+    CTC emits a token as a spike somewhere inside its sound, so a word's first token often fires
+    after the word has begun and its last before it has ended (a final fricative's weak tail).
+    Each boundary moves by at most ``max_shift`` seconds: outward through frames no quieter than
+    ``drop_db`` below the word's loudest frame, up to the middle of the stretch between this word
+    and its neighbour; inward through frames quieter than that (a boundary placed in silence).
+    ``audio`` is the aligned mono waveform.
+    """
+    frame = max(1, int(frame_seconds * sample_rate))
+    n = len(audio) // frame
+    if n == 0 or not words:
+        return tuple(words)
+    blocks = audio[: n * frame].reshape(n, frame).astype(np.float64)
+    energy = 10 * np.log10(np.mean(blocks**2, axis=1) + 1e-12)
+    shift = max(1, int(round(max_shift / frame_seconds)))
+    out: list[Word] = []
+    for i, word in enumerate(words):
+        first = min(n - 1, int(word.start / frame_seconds))
+        last = min(n - 1, max(first, int(np.ceil(word.end / frame_seconds)) - 1))
+        threshold = energy[first : last + 1].max() - drop_db
+        inner = np.flatnonzero(energy[first : last + 1] >= threshold)  # never empty: it holds the loudest
+        first, last = first + int(inner[0]), first + int(inner[-1])
+        # Neighbours split the stretch between them at its middle: in connected speech the energy
+        # never drops between words, and neither word may take the other's sound.
+        low = max(first - shift, int(np.ceil((words[i - 1].end + word.start) / 2 / frame_seconds)) if i else 0)
+        high = min(last + shift, int((word.end + words[i + 1].start) / 2 / frame_seconds) - 1
+                   if i + 1 < len(words) else n - 1)
+        while first - 1 >= low and energy[first - 1] >= threshold:
+            first -= 1
+        while last + 1 <= high and energy[last + 1] >= threshold:
+            last += 1
+        out.append(dataclasses.replace(word, start=first * frame_seconds, end=(last + 1) * frame_seconds))
+    return tuple(out)

@@ -183,7 +183,9 @@ def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, outp
 @click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Model file (default: the bundled model).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["txt", "json", "srt", "vtt"]), default="txt",
               show_default=True)
-def align(audio: Path, text: str, model_path: Path | None, fmt: str) -> None:
+@click.option("--refine/--no-refine", default=True, show_default=True,
+              help="Move word boundaries to the edges of the words' sound (else: CTC token spans as they are).")
+def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: bool) -> None:
     """Word times of TEXT (a transcript, or @file to read it) in AUDIO, by CTC forced alignment."""
     from .align import AlignmentError
     from .decoding import DecodingConfig
@@ -193,7 +195,7 @@ def align(audio: Path, text: str, model_path: Path | None, fmt: str) -> None:
         text = Path(text[1:]).read_text(encoding="utf-8")
     model = _load_transcriber(model_path, "cpu", DecodingConfig())
     try:
-        words = model.align(audio, text)
+        words = model.align(audio, text, refine=refine)
     except (AudioError, AlignmentError) as e:
         _fail(str(e))
     if fmt == "txt":

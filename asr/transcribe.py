@@ -171,13 +171,19 @@ class Transcriber:
         decode_nbest = getattr(self.decoder, "decode_nbest", None)
         return decode_nbest(log_probs) if decode_nbest else [self.decoder.decode(log_probs)]
 
-    def align(self, audio: AudioInput, text: str, sample_rate: int | None = None) -> tuple[Word, ...]:
-        """Word times of a known transcript (CTC forced alignment)."""
-        from .align import align_words
+    def align(self, audio: AudioInput, text: str, sample_rate: int | None = None,
+              refine: bool = True) -> tuple[Word, ...]:
+        """Word times of a known transcript (CTC forced alignment).
+
+        With ``refine``, boundaries then move to the acoustic edges of each word's sound
+        (:func:`asr.align.refine_boundaries`; RESULTS.md measures what that gains).
+        """
+        from .align import align_words, refine_boundaries
         from .text import normalize
 
-        log_probs = self.log_probs(self.load(audio, sample_rate))
-        return align_words(log_probs, normalize(text), self.packaged.tokenizer, self.frame_shift)
+        waveform = self.load(audio, sample_rate)
+        words = align_words(self.log_probs(waveform), normalize(text), self.packaged.tokenizer, self.frame_shift)
+        return refine_boundaries(words, waveform, self.sample_rate) if refine else words
 
     def transcribe(self, audio: AudioInput, sample_rate: int | None = None) -> Transcription:
         """Transcribe a file path or a waveform.
