@@ -22,10 +22,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Until a trained English model is bundled, the main job trains the tiny recipe's model
-# (a few minutes on 2 cores) and transcribes a held-out file with it.
+# The main job: transcribe with the bundled English model (asr/assets; see MODEL.md).
 demo: system-deps install
-	PATH="$(abspath $(BIN)):$$PATH" recipes/tiny/run.sh
+	PATH="$(abspath $(BIN)):$$PATH" scripts/demo.sh
 
 test: system-deps kenlm install
 	$(BIN)/python -m pytest -q

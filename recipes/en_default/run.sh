@@ -114,6 +114,7 @@ if [[ $stage -le 10 && $stop_stage -ge 10 ]]; then
   mkdir -p "$assets"
   cp "$exp/final.pt" "$assets/en_default.pt"
   cp "$data/lm/lm4.bin" "$assets/en_default.lm.bin"
+  cp "$data/lm/lm4.bin.vocab" "$assets/en_default.lm.bin.vocab"  # the lexicon of lexicon-based beam search
   sed 's|^lm: .*|lm: en_default.lm.bin|' "$exp/final.decoding.yaml" > "$assets/en_default.decoding.yaml"
   du -h "$assets"/*
 fi
