@@ -7,6 +7,7 @@ vocabulary (plus any hotwords), and the LM scores each completed word.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from flashlight.lib.text.decoder.kenlm import KenLM
 from flashlight.lib.text.dictionary import Dictionary
 
 from .audio import PathLike
-from .decode import Hypothesis, hypothesis_from_path
+from .decode import Hypothesis, Word, hypothesis_from_path, spans_from_path
 from .lm import LMError, read_vocabulary
 from .text import CharTokenizer, Tokenizer, normalize
 
@@ -174,11 +175,34 @@ class BeamSearchDecoder:
         hyps = []
         for r in results[: self.options.nbest]:
             path = list(r.tokens)[1:-1]  # flashlight pads the path with a separator at each end
-            hyps.append(hypothesis_from_path(path, emissions, self.tokenizer, self.frame_shift, float(r.score)))
+            hyp = hypothesis_from_path(path, emissions, self.tokenizer, self.frame_shift, float(r.score))
+            if self.words:
+                hyp = self._split_words(hyp, path, emissions, [self.words[i] for i in r.words if i >= 0])
+            hyps.append(hyp)
         return hyps or [hypothesis_from_path([], emissions, self.tokenizer, self.frame_shift, -math.inf)]
 
     def decode(self, log_probs: torch.Tensor) -> Hypothesis:
         return self.decode_nbest(log_probs)[0]
+
+    def _split_words(self, hyp: Hypothesis, path: list[int], emissions: torch.Tensor,
+                     words: list[str]) -> Hypothesis:
+        """The lexicon decoder's words, with times from the path's letters.
+
+        The decoder may start a word right after the last letter of the previous one without a
+        space token between them, so the path alone can glue words ("into text" -> "intotext");
+        the word sequence it reports is the truth, and its letters are the path's, in order.
+        """
+        space = self._sil_index()
+        spans = [sp for sp in spans_from_path(path, emissions) if sp.id != space]
+        if sum(len(w) for w in words) != len(spans):  # not expected; keep what the path says
+            return hyp
+        out, at = [], 0
+        for w in words:
+            mine = spans[at : at + len(w)]
+            at += len(w)
+            out.append(Word(w, mine[0].start_frame * self.frame_shift, (mine[-1].end_frame + 1) * self.frame_shift,
+                            sum(sp.confidence for sp in mine) / len(mine)))
+        return dataclasses.replace(hyp, text=" ".join(words), words=tuple(out))
 
     def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
         """``log_probs (batch, time, vocab)``; with ``workers`` > 1, utterances decode in parallel processes."""
