@@ -190,19 +190,24 @@ class BeamSearchDecoder:
 
         The decoder may start a word right after the last letter of the previous one without a
         space token between them, so the path alone can glue words ("into text" -> "intotext");
-        the word sequence it reports is the truth, and its letters are the path's, in order.
+        the word sequence it reports is the truth, and its letters are the path's, in order (a
+        doubled letter may be one span: the decoder's CTC lexicon does not force a blank between).
         """
         space = self._sil_index()
         spans = [sp for sp in spans_from_path(path, emissions) if sp.id != space]
-        if sum(len(w) for w in words) != len(spans):  # not expected; keep what the path says
-            return hyp
+        text = " ".join(words)
         out, at = [], 0
         for w in words:
-            mine = spans[at : at + len(w)]
-            at += len(w)
+            mine: list = []
+            for k, ch in enumerate(w):
+                if at < len(spans) and spans[at].id == self.tokenizer.encode(ch)[0]:
+                    mine.append(spans[at])
+                    at += 1
+                elif not (k and w[k - 1] == ch):  # only a doubled letter may share its span
+                    return dataclasses.replace(hyp, text=text)  # not expected: times as the path has them
             out.append(Word(w, mine[0].start_frame * self.frame_shift, (mine[-1].end_frame + 1) * self.frame_shift,
                             sum(sp.confidence for sp in mine) / len(mine)))
-        return dataclasses.replace(hyp, text=" ".join(words), words=tuple(out))
+        return dataclasses.replace(hyp, text=text, words=tuple(out))
 
     def decode_batch(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
         """``log_probs (batch, time, vocab)``; with ``workers`` > 1, utterances decode in parallel processes."""

@@ -108,3 +108,11 @@ def test_lexicon_words_are_kept_apart_without_a_space_between_them():
     assert [w.word for w in hyp.words] == ["into", "text"]
     into, text = hyp.words
     assert 0 <= into.start < into.end <= text.start < text.end <= len(lp) * 0.03
+
+
+def test_lexicon_words_with_a_doubled_letter_on_one_span():
+    """flashlight's lexicon decoder lets "ll" be one run of 'l' frames: the word is still "mill"."""
+    lp = emissions(list("_m_i_ll_w_a_s_"))
+    hyp = BeamSearchDecoder(TOK, 0.03, lexicon=["mill", "was"]).decode(lp)
+    assert hyp.text == "mill was" and [w.word for w in hyp.words] == ["mill", "was"]
+    assert hyp.words[0].end <= hyp.words[1].start
