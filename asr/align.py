@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .decode import Word, spans_from_path, words_from_spans
+from .segment import frame_energies_db
 from .text import BLANK_ID, Tokenizer
 
 
@@ -91,8 +92,7 @@ def refine_boundaries(words: Sequence[Word], audio: np.ndarray, sample_rate: int
     n = len(audio) // frame
     if n == 0 or not words:
         return tuple(words)
-    blocks = audio[: n * frame].reshape(n, frame).astype(np.float64)
-    energy = 10 * np.log10(np.mean(blocks**2, axis=1) + 1e-12)
+    energy = frame_energies_db(audio, frame)
     shift = max(1, int(round(max_shift / frame_seconds)))
     out: list[Word] = []
     for i, word in enumerate(words):

@@ -17,8 +17,8 @@ from typing import Sequence
 import numpy as np
 import soxr
 
-from .audio import SAMPLE_RATE, AudioError, PathLike, load_audio
-from .data import ManifestError, read_manifest
+from .audio import SAMPLE_RATE, AudioError, PathLike
+from .data import ManifestError, load_utterance, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def load_noises(manifest: PathLike, max_seconds: float = 3600.0) -> list[np.ndar
         raise ValueError(str(e)) from None
     for utt in utterances:
         try:
-            clip = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+            clip = load_utterance(utt)
         except AudioError as e:
             log.warning("noise %s skipped: %s", utt.audio_filepath, e)
             continue

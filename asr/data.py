@@ -101,6 +101,11 @@ def _parse_line(line: str, root: Path, default_id: str) -> Utterance:
     )
 
 
+def load_utterance(utt: Utterance) -> np.ndarray:
+    """The utterance's audio as 16 kHz mono float32: its whole file, or its slice when it has an offset."""
+    return load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+
+
 def write_manifest(path: PathLike, rows: Sequence[dict], relative_to_manifest: bool = True) -> None:
     """Write rows (dicts with NeMo keys) as JSON Lines; audio paths are made relative when possible."""
     path = Path(path)
@@ -185,14 +190,12 @@ class SpeechDataset(Dataset):
         self.epoch = epoch
 
     def waveform(self, index: int) -> np.ndarray:
-        utt = self.utterances[index]
-        if self.cache is not None and index in self.cache:
-            return self.cache[index].numpy().astype(np.float32) / 32768.0
-        wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
-        if self.cache is not None:
+        if self.cache is None:
+            return load_utterance(self.utterances[index])
+        if index not in self.cache:
+            wav = load_utterance(self.utterances[index])
             self.cache[index] = torch.from_numpy(np.round(np.clip(wav, -1.0, 32767 / 32768) * 32768).astype(np.int16))
-            return self.cache[index].numpy().astype(np.float32) / 32768.0  # the cached values, as later reads
-        return wav
+        return self.cache[index].numpy().astype(np.float32) / 32768.0  # the first use reads the cached values too
 
     def features(self, index: int) -> torch.Tensor:
         """Log-mels ``(frames, n_mels)`` of utterance ``index``, augmented if the dataset augments."""
@@ -206,9 +209,8 @@ class SpeechDataset(Dataset):
         utt = self.utterances[index]
         feats = self.shards.get(utt) if self.shards is not None else None
         if feats is None:
-            wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
             with torch.no_grad():
-                feats = self.extractor(torch.from_numpy(wav))
+                feats = self.extractor(torch.from_numpy(load_utterance(utt)))
         if self.cache is not None:
             # fp16 halves the memory and loses nothing that matters in log-mels; the first use gets the
             # same rounded values as every later one, so a resumed run sees what a straight run sees.

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from .audio import AudioError, PathLike, load_audio
-from .data import Utterance
+from .audio import AudioError, PathLike
+from .data import Utterance, load_utterance
 from .features import FeatureConfig, LogMel
-
-log = logging.getLogger(__name__)
 
 INDEX = "index.json"
 FORMAT_VERSION = 1
@@ -140,9 +137,6 @@ class FeatureShards:
         tmp.replace(directory / INDEX)  # the index last: a killed run leaves no cache that looks complete
         return cls(directory), failures
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.entries)
-
 
 _EXTRACTOR: LogMel | None = None
 
@@ -155,7 +149,7 @@ def _init_worker(config: FeatureConfig) -> None:
 
 def _features(utt: Utterance) -> np.ndarray | str:
     try:
-        wav = load_audio(utt.audio_filepath, offset=utt.offset, duration=utt.duration if utt.offset else None)
+        wav = load_utterance(utt)
     except AudioError as e:
         return str(e)
     assert _EXTRACTOR is not None
