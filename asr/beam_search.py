@@ -3,6 +3,12 @@
 Lexicon-free search (any character sequence) is used without an LM; with a word LM the search
 is lexicon-based: words are spelled with the tokenizer into a trie built from the LM's
 vocabulary (plus any hotwords), and the LM scores each completed word.
+
+Each word is spelled with a trailing word separator (torchaudio's lexicon convention), so a word
+ends only where the acoustics put a space: without it the decoder may end a word at any of its
+letters and start the next, and the LM then splits long words into frequent short ones. The last
+word of an utterance has no space after it, so one frame that is surely a space is appended to
+the emissions before decoding (and dropped from the path after).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from .decode import Hypothesis, Word, hypothesis_from_path, spans_from_path
 from .lm import LMError, read_vocabulary
 from .text import CharTokenizer, Tokenizer, normalize
 
-_FLOAT_BYTES = 4
+_IMPOSSIBLE = -1e4  # log-probability of what a frame cannot emit (finite: the decoder adds scores)
 
 
 @dataclass(frozen=True)
@@ -141,11 +147,12 @@ class BeamSearchDecoder:
                 # the decoder multiplies LM scores by lm_weight; the bonus is meant unscaled
                 boosts[word_dict.get_index(w)] = weight / max(options.lm_weight, 1e-3)
         self._lm = _BoostedLM(base, boosts) if boosts else base
-        trie = Trie(vocab, self._sil_index())
+        sil = self._sil_index()
+        trie = Trie(vocab, sil)
         start = self._lm.start(False)
         for i, w in enumerate(words):
             _, score = self._lm.score(start, i)
-            trie.insert(tokenizer.encode(w), i, score)
+            trie.insert(tokenizer.encode(w) + [sil], i, score)
         trie.smear(SmearingMode.MAX)
         self._trie = trie
         opts = LexiconDecoderOptions(
@@ -171,10 +178,15 @@ class BeamSearchDecoder:
         frames, vocab = emissions.shape
         if frames == 0:
             return [hypothesis_from_path([], emissions, self.tokenizer, self.frame_shift, 0.0)]
-        results = self.decoder.decode(emissions.data_ptr(), frames, vocab)
+        search = emissions
+        if self.words:  # a final separator frame completes the last word (see the module docstring)
+            closing = torch.full((1, vocab), _IMPOSSIBLE)
+            closing[0, self._sil_index()] = 0.0
+            search = torch.cat([emissions, closing]).contiguous()
+        results = self.decoder.decode(search.data_ptr(), len(search), vocab)
         hyps = []
         for r in results[: self.options.nbest]:
-            path = list(r.tokens)[1:-1]  # flashlight pads the path with a separator at each end
+            path = list(r.tokens)[1 : frames + 1]  # flashlight pads the path with a separator at each end
             hyp = hypothesis_from_path(path, emissions, self.tokenizer, self.frame_shift, float(r.score))
             if self.words:
                 hyp = self._split_words(hyp, path, emissions, [self.words[i] for i in r.words if i >= 0])

@@ -112,7 +112,25 @@ def test_lexicon_words_are_kept_apart_without_a_space_between_them():
 
 def test_lexicon_words_with_a_doubled_letter_on_one_span():
     """flashlight's lexicon decoder lets "ll" be one run of 'l' frames: the word is still "mill"."""
-    lp = emissions(list("_m_i_ll_w_a_s_"))
+    lp = emissions(list("_m_i_ll_ _w_a_s_"))
     hyp = BeamSearchDecoder(TOK, 0.03, lexicon=["mill", "was"]).decode(lp)
     assert hyp.text == "mill was" and [w.word for w in hyp.words] == ["mill", "was"]
     assert hyp.words[0].end <= hyp.words[1].start
+
+
+def test_lexicon_keeps_the_last_word_without_a_space_after_it():
+    """Words are spelled with a trailing separator; the utterance's last word has none in the audio."""
+    lp = emissions(list("_h_i_ _y_o_u_"))
+    for words in (["hi", "you"], ["you", "hi", "h"]):
+        assert BeamSearchDecoder(TOK, 0.03, lexicon=words).decode(lp).text == "hi you"
+    hyp = BeamSearchDecoder(TOK, 0.03, lexicon=["hi", "you"]).decode(emissions(list("_hh_i")))
+    assert hyp.text == "hi" and hyp.words[0].end == pytest.approx(5 * 0.03)
+
+
+def test_lexicon_word_ends_where_the_acoustics_put_a_space():
+    """A prefix that is itself a word ("in") does not end inside a longer one ("into"), even when
+    the LM (here a bonus per word, as an LM favouring short frequent words gives) would gain by it."""
+    lp = emissions(list("_i_n_t_o_ _a_"))
+    options = BeamSearchOptions(hotwords=parse_hotwords(["in:2", "to:2"]))
+    hyp = BeamSearchDecoder(TOK, 0.03, options, lexicon=["in", "to", "into", "a"]).decode(lp)
+    assert hyp.text == "into a"
