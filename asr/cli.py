@@ -344,17 +344,19 @@ def average(models: tuple[Path, ...], exp_dir: Path | None, last: int | None, be
 @click.option("-j", "--jobs", type=int, help="Parallel processes (default: all cores).")
 def features(manifests: tuple[Path, ...], out_dir: Path, config_path: Path | None, shard_frames: int,
              jobs: int | None) -> None:
-    """Precompute the log-mels of MANIFESTS into sharded files (use with train.feature_shards=OUT)."""
+    """Precompute the log-mels of MANIFESTS into sharded files (use with train.feature_shards=OUT).
+
+    A cache already in OUT is extended with the utterances it lacks."""
     from .config import load_config
     from .data import read_manifest
-    from .feature_cache import FeatureShards, cache_size_bytes
+    from .feature_cache import FeatureCacheError, FeatureShards, cache_size_bytes
 
     try:
         config = load_config(config_path)
         utterances = [u for m in manifests for u in read_manifest(m)]
-    except (ConfigError, ManifestError) as e:
+        shards, failures = FeatureShards.write(utterances, out_dir, config.features, shard_frames, jobs)
+    except (ConfigError, ManifestError, FeatureCacheError) as e:
         _fail(str(e))
-    shards, failures = FeatureShards.write(utterances, out_dir, config.features, shard_frames, jobs)
     for f in failures:
         click.echo(f"error: {f}", err=True)
     click.echo(f"{len(shards)} utterances in {len(shards.shards)} shard(s), "

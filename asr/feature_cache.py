@@ -95,12 +95,23 @@ class FeatureShards:
         ``shard_frames`` bounds a shard's size (500,000 frames of 80 fp16 mels: 80 MB, 83 minutes
         of audio at a 10 ms hop). Utterances listed twice are computed once; audio that fails to
         load is reported (one line each) and left out, so training computes it (and reports it) itself.
+        A cache already in ``directory`` is extended: only utterances it lacks are computed, in new
+        shards (so a corpus that grows, or a run that was killed, costs only what is new); one made
+        with other feature settings is refused.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        unique = list({utterance_key(u): u for u in utterances}.items())
         shards: list[str] = []
         entries: dict[str, tuple[int, int, int]] = {}
+        if (directory / INDEX).exists():
+            try:
+                existing = cls(directory)
+            except FeatureCacheError:
+                existing = None  # damaged or of another version: written again from scratch
+            if existing is not None:
+                existing.check(config)
+                shards, entries = list(existing.shards), dict(existing.entries)
+        unique = [(k, u) for k, u in {utterance_key(u): u for u in utterances}.items() if k not in entries]
         failures: list[str] = []
         buffer: list[np.ndarray] = []
         buffered = 0

@@ -1,4 +1,7 @@
+import dataclasses
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -38,6 +41,34 @@ def test_shards_are_read_without_touching_the_audio(espeak_corpus, tmp_path, mon
     assert ds[0].features.shape[1] == 80
 
 
+def test_cache_is_extended_with_only_what_it_lacks(espeak_corpus, tmp_path):
+    utts = []
+    for u in read_manifest(espeak_corpus):  # copies of the audio, deleted below: cached ones are not read again
+        copy = tmp_path / "audio" / Path(u.audio_filepath).name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy(u.audio_filepath, copy)
+        utts.append(dataclasses.replace(u, audio_filepath=str(copy)))
+    first, _ = FeatureShards.write(utts[:3], tmp_path / "cache", jobs=1, progress=False)
+    before = {u.audio_filepath: first.get(u) for u in utts[:3]}
+    grown, failures = FeatureShards.write(utts, tmp_path / "cache", jobs=1, progress=False)
+    assert not failures and len(grown) == len(utts)
+    assert grown.shards[: len(first.shards)] == first.shards and len(grown.shards) > len(first.shards)
+    for u in utts[:3]:
+        assert torch.equal(grown.get(u), before[u.audio_filepath])
+    direct = SpeechDataset(utts, CharTokenizer())
+    assert torch.equal(grown.get(utts[-1]), direct.features(len(utts) - 1).half().float())
+
+    shutil.rmtree(tmp_path / "audio")
+    again, failures = FeatureShards.write(utts, tmp_path / "cache", jobs=1, progress=False)
+    assert not failures and again.shards == grown.shards and again.entries == grown.entries
+    with pytest.raises(FeatureCacheError, match="computed with"):
+        FeatureShards.write(utts, tmp_path / "cache", FeatureConfig(n_mels=40), jobs=1, progress=False)
+    (tmp_path / "40.yaml").write_text("features:\n  n_mels: 40\n")
+    result = CliRunner().invoke(main, ["features", str(espeak_corpus), "-o", str(tmp_path / "cache"), "--config",
+                                       str(tmp_path / "40.yaml")])
+    assert result.exit_code == 1 and "computed with" in result.output, result.output
+
+
 def test_cache_errors_are_clear(espeak_corpus, tmp_path):
     with pytest.raises(FeatureCacheError, match="no feature cache"):
         FeatureShards(tmp_path / "nothing")
@@ -62,8 +93,7 @@ def test_features_command_and_training_with_shards(espeak_corpus, tmp_path):
 
     from asr.config import load_config
     from asr.train import Trainer
-    from conftest import REPO
-
+    
     overrides = {"model.hidden_size": 16, "model.num_layers": 1, "train.epochs": 1}
     plain = Trainer(load_config(REPO / "tests" / "overfit.yaml", overrides), espeak_corpus, espeak_corpus,
                     tmp_path / "a", progress=False)
