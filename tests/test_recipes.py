@@ -43,3 +43,28 @@ def test_librispeech_recipe_on_a_fixture(espeak_corpus, tmp_path):
     report = (exp / "eval" / "results.txt").read_text()
     assert "test-clean.jsonl: 4 utterances" in report and "| test-clean | 4 |" in report
     assert (exp / "eval" / "test-clean" / "report.html").is_file()
+
+
+def test_spoken_forms_are_normalised_and_reproducible(tmp_path):
+    """The en_default recipe's digits/numbers/spelled-words text: seeded, and in the tokenizer's alphabet."""
+    from asr.text import CharTokenizer, normalize
+
+    words = tmp_path / "words.txt"
+    words.write_text("the quick brown fox jumps over a lazy dog\n")
+    script = [sys.executable, str(REPO / "recipes/en_default/local/spoken_forms.py"), str(words), "--count", "300"]
+    first = subprocess.run(script + ["--seed", "5"], capture_output=True, text=True, check=True).stdout.splitlines()
+    again = subprocess.run(script + ["--seed", "5"], capture_output=True, text=True, check=True).stdout.splitlines()
+    other = subprocess.run(script + ["--seed", "6"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert first == again != other and len(first) == 300
+    alphabet = set(CharTokenizer().alphabet)
+    assert all(line == normalize(line) and set(line) <= alphabet for line in first)
+    assert any(line == "q u i c k" for line in first), "words of the given text are spelled out"
+
+    sys.path.insert(0, str(REPO / "recipes/en_default/local"))
+    try:
+        from spoken_forms import number_words
+    finally:
+        sys.path.pop(0)
+    assert [number_words(n) for n in (0, 13, 40, 99, 100, 2431, 7000)] == [
+        "zero", "thirteen", "forty", "ninety nine", "one hundred", "two thousand four hundred thirty one",
+        "seven thousand"]

@@ -2,6 +2,7 @@
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000"]
+#                                  [--spoken-forms 4000]
 set -euo pipefail
 
 stage=0
@@ -12,6 +13,7 @@ exp=exp/en_default
 config=conf/en_default.yaml
 parts="16000 23000"           # synthetic training utterances per part (~4.7 s of audio each: ~50 h);
                               # part k is seeded k, so adding a part keeps the ones already made
+spoken_forms=4000             # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
 store=checkpoints/en_default  # committed training state, so that training continues across machines
 average_last=4                # epochs averaged into the final model
 assets=asr/assets             # where the bundled model lives (package data)
@@ -30,9 +32,15 @@ fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
   log "Stage 1: sentences from the text kit and LJSpeech's metadata, evaluation sentences removed"
+  exclude=(--exclude-manifest "$kit/ljspeech_part1/test.jsonl" --exclude-manifest "$kit/an4_sample/test.jsonl"
+           --exclude-manifest "$kit/fsdd/test.jsonl")
   asr corpus text "$kit"/text/*.txt.gz "$kit/ljspeech_part1/lj_metadata_full.csv.gz" -o "$data/text" \
-    --exclude-manifest "$kit/ljspeech_part1/test.jsonl" --exclude-manifest "$kit/an4_sample/test.jsonl" \
-    --exclude-manifest "$kit/fsdd/test.jsonl" --dev 500 --test 500
+    "${exclude[@]}" --dev 500 --test 500
+  log "Stage 1: short spoken forms (digits, numbers, spelled words, commands), evaluation sentences removed"
+  python recipes/en_default/local/spoken_forms.py "$data/text/train.txt" --count 20000 --seed 0 \
+    > "$data/text/spoken_forms.raw.txt"
+  asr corpus text "$data/text/spoken_forms.raw.txt" -o "$data/text_spoken" "${exclude[@]}" \
+    --min-words 1 --dev 0 --test 0
 fi
 
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
@@ -49,22 +57,25 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
     asr corpus synth "$data/text/train.txt" -o "$data/synth_train/$part" "${excl[@]}" "${weights[@]}" \
       --count "$count" --augment --rir-bank "$data/rirs.npz" --seed "$part"
   done
+  log "Stage 2: spoken forms ($spoken_forms utterances)"
+  asr corpus synth "$data/text_spoken/train.txt" -o "$data/synth_train/spoken" "${excl[@]}" "${weights[@]}" \
+    --count "$spoken_forms" --augment --rir-bank "$data/rirs.npz" --seed 101
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   log "Stage 3: add the real speech (LJSpeech train minus a dev slice, FSDD train, wake words)"
   python recipes/en_default/local/split_lj.py "$kit/ljspeech_part1/train.jsonl" "$data/real"
   synth=(); for m in "$data"/synth_train/*/manifest.jsonl; do synth+=("$m:1"); done
-  asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:3" \
-    "$kit/fsdd/train.jsonl:1" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
+  asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:4" \
+    "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
-  log "Stage 3: log-mels of train and dev into on-disk shards (computed once, not in every session)"
+  log "Stage 3: log-mels of train and dev into on-disk shards (computed once; a grown corpus adds only what is new)"
   asr features "$data/train.jsonl" "$data/dev.jsonl" -o "$data/features" --config "$config"
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
-  log "Stage 4: 4-gram LM on the training sentences (evaluation sentences were removed in stage 1)"
-  asr lm build "$data/text/train.txt" -o "$data/lm/lm4.bin" --order 4 --prune "0 1 1 1"
+  log "Stage 4: 4-gram LM on the training sentences and spoken forms (evaluation sentences were removed in stage 1)"
+  asr lm build "$data/text/train.txt" "$data/text_spoken/train.txt" -o "$data/lm/lm4.bin" --order 4 --prune "0 1 1 1"
 fi
 
 if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
