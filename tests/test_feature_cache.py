@@ -93,7 +93,8 @@ def test_features_command_and_training_with_shards(espeak_corpus, tmp_path):
 
     from asr.config import load_config
     from asr.train import Trainer
-    
+    from conftest import REPO
+
     overrides = {"model.hidden_size": 16, "model.num_layers": 1, "train.epochs": 1}
     plain = Trainer(load_config(REPO / "tests" / "overfit.yaml", overrides), espeak_corpus, espeak_corpus,
                     tmp_path / "a", progress=False)
