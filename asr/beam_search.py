@@ -200,10 +200,9 @@ class BeamSearchDecoder:
                      words: list[str]) -> Hypothesis:
         """The lexicon decoder's words, with times from the path's letters.
 
-        The decoder may start a word right after the last letter of the previous one without a
-        space token between them, so the path alone can glue words ("into text" -> "intotext");
-        the word sequence it reports is the truth, and its letters are the path's, in order (a
-        doubled letter may be one span: the decoder's CTC lexicon does not force a blank between).
+        The word sequence the decoder reports is the truth; its letters are the path's, in order,
+        except that a doubled letter may be one span (the decoder's CTC lexicon does not force a
+        blank between the two), so collapsing the path would give "mil" for "mill".
         """
         space = self._sil_index()
         spans = [sp for sp in spans_from_path(path, emissions) if sp.id != space]
@@ -211,8 +210,8 @@ class BeamSearchDecoder:
         out, at = [], 0
         for w in words:
             mine: list = []
-            for k, ch in enumerate(w):
-                if at < len(spans) and spans[at].id == self.tokenizer.encode(ch)[0]:
+            for k, (ch, token) in enumerate(zip(w, self.tokenizer.encode(w))):
+                if at < len(spans) and spans[at].id == token:
                     mine.append(spans[at])
                     at += 1
                 elif not (k and w[k - 1] == ch):  # only a doubled letter may share its span

@@ -103,14 +103,13 @@ class FeatureShards:
         directory.mkdir(parents=True, exist_ok=True)
         shards: list[str] = []
         entries: dict[str, tuple[int, int, int]] = {}
-        if (directory / INDEX).exists():
-            try:
-                existing = cls(directory)
-            except FeatureCacheError:
-                existing = None  # damaged or of another version: written again from scratch
-            if existing is not None:
-                existing.check(config)
-                shards, entries = list(existing.shards), dict(existing.entries)
+        try:
+            existing = cls(directory)
+        except FeatureCacheError:
+            existing = None  # none yet, or damaged, or of another version: written from scratch
+        if existing is not None:
+            existing.check(config)
+            shards, entries = list(existing.shards), dict(existing.entries)
         unique = [(k, u) for k, u in {utterance_key(u): u for u in utterances}.items() if k not in entries]
         failures: list[str] = []
         buffer: list[np.ndarray] = []
