@@ -548,7 +548,7 @@ def lm_tune(manifest: Path, model_path: Path, lm_path: Path, beam_size: int, lm_
     from .decoding import DecodingConfig, save_decoding_config
     from .evaluate import score
     from .text import normalize
-    from .tune import tune_lm
+    from .tune import grid_edges, tune_lm
 
     model = _load_transcriber(model_path, "cpu", DecodingConfig())
     try:
@@ -564,13 +564,15 @@ def lm_tune(manifest: Path, model_path: Path, lm_path: Path, beam_size: int, lm_
             click.echo(f"error: {e}", err=True)
     greedy = score(refs, [model.decoder.decode(lp).text for lp in log_probs])
     base = DecodingConfig(method="beam", beam_size=beam_size, lm=str(lm_path))
-    best, points = tune_lm(model, log_probs, refs, base, [float(x) for x in lm_weights.split()],
-                           [float(x) for x in word_scores.split()])
+    weights, scores = [float(x) for x in lm_weights.split()], [float(x) for x in word_scores.split()]
+    best, points = tune_lm(model, log_probs, refs, base, weights, scores)
     click.echo(f"greedy: WER {100 * greedy.wer:.2f}%, CER {100 * greedy.cer:.2f}%")
     for p in sorted(points, key=lambda p: (p.wer, p.cer))[:5]:
         click.echo(f"lm_weight {p.lm_weight:5.2f} word_score {p.word_score:5.2f}: WER {100 * p.wer:.2f}%, "
                    f"CER {100 * p.cer:.2f}%")
     click.echo(f"best: lm_weight {best.lm_weight}, word_score {best.word_score}")
+    for edge in grid_edges(best, weights, scores):
+        click.echo(f"note: {edge}")
     if save:
         click.echo(f"saved: {save_decoding_config(model_path, best)}")
 

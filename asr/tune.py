@@ -59,6 +59,20 @@ def tune_lm(
     return dataclasses.replace(base, method="beam", lm_weight=best.lm_weight, word_score=best.word_score), points
 
 
+def grid_edges(best: DecodingConfig, lm_weights: Sequence[float], word_scores: Sequence[float]) -> list[str]:
+    """Warnings for a best setting on the edge of the grid, where the optimum may lie beyond it.
+
+    An LM weight of 0 is a natural lower bound (no LM), so only the largest weight counts as an edge.
+    """
+    edges = []
+    if len(lm_weights) > 1 and best.lm_weight == max(lm_weights):
+        edges.append(f"lm_weight {best.lm_weight:g} is the largest tried; try larger ones")
+    if len(word_scores) > 1 and best.word_score in (min(word_scores), max(word_scores)):
+        side = "smallest" if best.word_score == min(word_scores) else "largest"
+        edges.append(f"word_score {best.word_score:g} is the {side} tried; widen the grid")
+    return edges
+
+
 _JOB: tuple | None = None  # (tokenizer, frame_shift, log_probs, references), set once per process
 
 

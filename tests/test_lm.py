@@ -116,6 +116,19 @@ def test_lm_tune_stores_the_best_setting_next_to_the_model(trained_model, espeak
     assert Transcriber.from_file(model).decoding == saved
 
 
+def test_grid_edges_flag_a_best_setting_the_grid_may_have_cut_off():
+    from asr.decoding import DecodingConfig
+    from asr.tune import grid_edges
+
+    weights, scores = (0.0, 1.0, 2.0), (-1.0, 0.0, 1.0)
+    assert grid_edges(DecodingConfig(lm_weight=1.0, word_score=0.0), weights, scores) == []
+    assert grid_edges(DecodingConfig(lm_weight=0.0, word_score=0.0), weights, scores) == [], "no LM is a bound"
+    edges = grid_edges(DecodingConfig(lm_weight=2.0, word_score=-1.0), weights, scores)
+    assert len(edges) == 2 and "lm_weight 2 is the largest" in edges[0] and "smallest" in edges[1]
+    assert "largest" in grid_edges(DecodingConfig(lm_weight=1.0, word_score=1.0), weights, scores)[0]
+    assert grid_edges(DecodingConfig(lm_weight=2.0, word_score=1.0), (2.0,), (1.0,)) == [], "a single value is no grid"
+
+
 def test_tune_in_parallel_equals_serial(trained_model, espeak_corpus, tiny_lm):
     from asr.data import read_manifest
     from asr.decoding import DecodingConfig
