@@ -126,6 +126,8 @@ def test_grid_edges_flag_a_best_setting_the_grid_may_have_cut_off():
     edges = grid_edges(DecodingConfig(lm_weight=2.0, word_score=-1.0), weights, scores)
     assert len(edges) == 2 and "lm_weight 2 is the largest" in edges[0] and "smallest" in edges[1]
     assert "largest" in grid_edges(DecodingConfig(lm_weight=1.0, word_score=1.0), weights, scores)[0]
+    assert "smallest tried; try smaller" in grid_edges(DecodingConfig(lm_weight=0.5, word_score=0.0), (0.5, 1.0),
+                                                       scores)[0]
     assert grid_edges(DecodingConfig(lm_weight=2.0, word_score=1.0), (2.0,), (1.0,)) == [], "a single value is no grid"
 
 
