@@ -65,13 +65,14 @@ def grid_edges(best: DecodingConfig, lm_weights: Sequence[float], word_scores: S
     An LM weight of 0 (no LM) is a natural lower bound, so a best weight of 0 is not an edge.
     """
     edges = []
-    if len(lm_weights) > 1 and best.lm_weight == max(lm_weights):
-        edges.append(f"lm_weight {best.lm_weight:g} is the largest tried; try larger ones")
-    elif len(lm_weights) > 1 and best.lm_weight == min(lm_weights) > 0:
-        edges.append(f"lm_weight {best.lm_weight:g} is the smallest tried; try smaller ones")
-    if len(word_scores) > 1 and best.word_score in (min(word_scores), max(word_scores)):
-        side = "smallest" if best.word_score == min(word_scores) else "largest"
-        edges.append(f"word_score {best.word_score:g} is the {side} tried; widen the grid")
+    for name, value, tried, floor in (("lm_weight", best.lm_weight, lm_weights, 0.0),
+                                      ("word_score", best.word_score, word_scores, None)):
+        if len(set(tried)) < 2:
+            continue
+        if value == max(tried):
+            edges.append(f"{name} {value:g} is the largest tried; try larger values")
+        elif value == min(tried) and value != floor:
+            edges.append(f"{name} {value:g} is the smallest tried; try smaller values")
     return edges
 
 
