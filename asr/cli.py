@@ -516,16 +516,20 @@ def lm() -> None:
 @click.option("--order", default=4, show_default=True, type=click.IntRange(2, 6))
 @click.option("--prune", default="", help="lmplz count thresholds per order, e.g. '0 1 1' (drops singletons of "
               "orders 2 and 3).")
+@click.option("--quantize", type=click.IntRange(2, 24), default=None,
+              help="Store probabilities and backoffs in this many bits (e.g. 8): a smaller file.")
 @click.option("--exclude-manifest", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Evaluation manifests whose sentences must stay out of the LM (repeatable).")
-def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, exclude_manifest: tuple[Path, ...]) -> None:
+def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, quantize: int | None,
+             exclude_manifest: tuple[Path, ...]) -> None:
     """Build a word n-gram LM from text SOURCES (one sentence a line; .gz and LJSpeech metadata.csv allowed)."""
     from .data import read_manifest
     from .lm import LMError, build_lm
 
     try:
         excluded = [u.text for m in exclude_manifest for u in read_manifest(m)]
-        info = build_lm(sources, out, order=order, prune=[int(x) for x in prune.split()], exclude=excluded)
+        info = build_lm(sources, out, order=order, prune=[int(x) for x in prune.split()], exclude=excluded,
+                        quantize=quantize)
     except (LMError, ManifestError, ValueError) as e:
         _fail(str(e))
     click.echo(f"{info.order}-gram LM from {info.sentences} sentences, vocabulary {info.vocabulary}: "

@@ -59,14 +59,19 @@ def build_lm(
     prune: Sequence[int] = (),
     exclude: Iterable[str] = (),
     memory: str = "25%",
+    quantize: int | None = None,
 ) -> LMInfo:
     """Build a KenLM binary n-gram model from text files (one sentence a line, ``.gz`` allowed).
 
     Text is normalised exactly like training transcripts; sentences in ``exclude`` (evaluation
     transcripts) are left out. ``prune`` gives lmplz's per-order count thresholds, e.g. ``(0, 1, 1)``.
+    ``quantize`` stores probabilities and backoffs in that many bits (with pointer compression),
+    which lets a larger, less pruned model fit the same file size.
     """
     if not 2 <= order <= 6:
         raise LMError(f"order must be 2..6, got {order}")
+    if quantize is not None and not 2 <= quantize <= 24:
+        raise LMError(f"quantize must be 2..24 bits, got {quantize}")
     held = {normalize(s) for s in exclude}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +96,8 @@ def build_lm(
             cmd += ["--prune", *map(str, prune)]
         _run(cmd)
         tmp_out = out.with_name(out.name + ".tmp")
-        _run([str(bins / "build_binary"), "-s", "trie", str(arpa), str(tmp_out)])
+        packing = ["-a", "22", "-q", str(quantize), "-b", str(quantize)] if quantize else []
+        _run([str(bins / "build_binary"), "-s", *packing, "trie", str(arpa), str(tmp_out)])
         tmp_out.replace(out)
         vocab_file = lm_vocabulary_path(out)
         vocab_file.write_text("\n".join(sorted(vocab)) + "\n", encoding="utf-8")

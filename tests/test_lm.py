@@ -79,6 +79,18 @@ def test_lm_build_cli(tiny_lm, tmp_path):
     assert out.is_file() and "3-gram LM from 20 sentences" in result.output
 
 
+def test_quantized_lm_scores_like_the_full_one(tiny_lm, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("\n".join(CORPUS) + "\n")
+    quantized = build_lm([text], tmp_path / "q.bin", order=3, quantize=8).path
+    assert quantized.read_bytes() != tiny_lm.path.read_bytes()
+    for sentence in ("the cat sat on the mat", "mat the on sat cat the", "the cot sat"):
+        assert _sentence_score(quantized, sentence) == pytest.approx(_sentence_score(tiny_lm.path, sentence), abs=0.3)
+    assert _sentence_score(quantized, "the cat sat") > _sentence_score(quantized, "the cot sat")
+    with pytest.raises(LMError, match="quantize must be 2..24 bits"):
+        build_lm([text], tmp_path / "bad.bin", order=3, quantize=1)
+
+
 def test_missing_lm_is_a_clear_error(tmp_path):
     from asr.beam_search import BeamSearchDecoder
 

@@ -68,3 +68,24 @@ def test_spoken_forms_are_normalised_and_reproducible(tmp_path):
     assert [number_words(n) for n in (0, 13, 40, 99, 100, 2431, 7000)] == [
         "zero", "thirteen", "forty", "ninety nine", "one hundred", "two thousand four hundred thirty one",
         "seven thousand"]
+
+
+def test_en_default_stores_training_state_and_the_last_epochs(tmp_path):
+    """Stage 9 keeps what the next session needs to resume and to average: last.pt, logs, the last epochs."""
+    exp, store = tmp_path / "exp", tmp_path / "store"
+    exp.mkdir()
+    store.mkdir()
+    for name in ("last.pt", "config.yaml", "log.csv", "steps.csv"):
+        (exp / name).write_text(name)
+    for epoch in (7, 8, 9, 10, 11):
+        (exp / f"epoch-{epoch}.pt").write_text(str(epoch))
+    (store / "epoch-3.pt").write_text("an epoch this folder no longer needs")
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "9", "--stop-stage", "9", "--exp", str(exp),
+         "--store", str(store), "--average-last", "3"],
+        capture_output=True, text=True, env=_env(), cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    assert sorted(p.name for p in store.iterdir()) == [
+        "config.yaml", "epoch-10.pt", "epoch-11.pt", "epoch-9.pt", "last.pt", "log.csv", "steps.csv"]
+    assert (store / "epoch-10.pt").read_text() == "10"

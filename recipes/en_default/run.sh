@@ -120,6 +120,10 @@ if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then
   mkdir -p "$store"
   cp "$exp/last.pt" "$exp/config.yaml" "$exp/log.csv" "$exp/steps.csv" "$store"/
   [[ -f $exp/training.png ]] && cp "$exp/training.png" "$store"/
+  # The finished epochs' weights too (16 MB each), so that stage 6 can average epochs trained in
+  # earlier sessions; only the last $average_last are kept.
+  rm -f "$store"/epoch-*.pt
+  for f in $(ls "$exp"/epoch-*.pt 2>/dev/null | sort -V | tail -n "$average_last"); do cp "$f" "$store"/; done
   ls -la "$store"
 fi
 
