@@ -280,11 +280,14 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
 @click.option("--dev", "dev_manifest", required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--resume", is_flag=True, help="Continue from OUT/last.pt.")
+@click.option("--init", "init_model", type=click.Path(path_type=Path), metavar="MODEL",
+              help="Start from this model file's weights, CMVN and tokenizer (fine-tuning, or a new schedule "
+                   "after a finished one); optimizer and schedule start afresh. With --resume, last.pt wins.")
 @click.option("--skip-broken", is_flag=True, help="Skip broken manifest lines instead of stopping.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value, "
               "e.g. --set train.epochs=5 (values are YAML).")
 def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, out_dir: Path, resume: bool,
-          skip_broken: bool, overrides: tuple[str, ...]) -> None:
+          init_model: Path | None, skip_broken: bool, overrides: tuple[str, ...]) -> None:
     """Train a CTC model."""
     import yaml
 
@@ -300,7 +303,8 @@ def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, ou
                 raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
             parsed[key] = yaml.safe_load(value)
         config = load_config(config_path, parsed)
-        result = run_training(config, train_manifest, dev_manifest, out_dir, resume=resume, skip_broken=skip_broken)
+        result = run_training(config, train_manifest, dev_manifest, out_dir, resume=resume, skip_broken=skip_broken,
+                              init=init_model)
     except (ConfigError, ManifestError, ModelFileError, TrainingError) as e:
         _fail(str(e))
     except TrainingStopped as e:

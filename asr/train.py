@@ -39,7 +39,7 @@ from .feature_cache import FeatureCacheError, FeatureShards
 from .features import CMVNAccumulator, FeatureAugment
 from .inference import ctc_loss, decode_dataset
 from .model import CTCModel, describe
-from .package import PackagedModel, atomic_save, safe_load, save_model
+from .package import ModelFileError, PackagedModel, atomic_save, load_model_file, safe_load, save_model
 from .text import Tokenizer, build_tokenizer, tokenizer_from_state
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Trainer:
         resume: bool = False,
         skip_broken: bool = False,
         progress: bool = True,
+        init: PathLike | None = None,
     ):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,6 +126,8 @@ class Trainer:
         if state is not None:
             config = _resumable_config(config, from_dict(ExperimentConfig, state["config"]), self.checkpoint_path)
             log.info("resuming from %s (epoch %d, step %d)", self.checkpoint_path, state["epoch"], state["step"])
+        # A run resumed from last.pt ignores ``init``: it was used when that run began.
+        initial = _initial_model(init, config) if init is not None and state is None else None
         self.config = config
         tc = config.train
         torch.manual_seed(tc.seed)
@@ -144,6 +147,8 @@ class Trainer:
         self.tokenizer: Tokenizer
         if state is not None:
             self.tokenizer = tokenizer_from_state(state["tokenizer"])
+        elif initial is not None:
+            self.tokenizer = initial.tokenizer
         else:
             from .text import normalize
 
@@ -167,6 +172,8 @@ class Trainer:
         self.model = CTCModel(model_config)
         if state is not None:
             self.model.load_state_dict(state["model"])
+        elif initial is not None:
+            self.model.load_state_dict(initial.model.state_dict())  # its CMVN statistics too
         else:
             mean, std = compute_cmvn(self.train_set, self.progress, self.world)
             self.model.cmvn.set_stats(mean, std)
@@ -493,12 +500,32 @@ def _resumable_config(new: ExperimentConfig, saved: ExperimentConfig, where: Pat
     return dataclasses.replace(new, model=saved.model)
 
 
+def _initial_model(path: PathLike, config: ExperimentConfig) -> PackagedModel:
+    """The model file a run starts from (fine-tuning, or a new schedule after a finished one): its
+    weights, CMVN statistics and tokenizer; the optimizer and schedule start afresh."""
+    try:
+        initial = load_model_file(path)
+    except ModelFileError as e:
+        raise TrainingError(f"--init: {e}") from None
+    model = dataclasses.replace(config.model, vocab_size=initial.model.config.vocab_size)
+    for section, ours, theirs in (("features", config.features, initial.feature_config),
+                                  ("model", model, initial.model.config)):
+        if ours != theirs:
+            raise TrainingError(f"--init {path}: the model file's {section} config differs from this run's "
+                                f"(it has {theirs})")
+    if config.tokenizer.kind != initial.tokenizer.kind:
+        raise TrainingError(f"--init {path}: the model file has a {initial.tokenizer.kind} tokenizer, "
+                            f"this run's config a {config.tokenizer.kind} one")
+    return initial
+
+
 def _to_tuple(x: Any) -> Any:
     return tuple(_to_tuple(i) for i in x) if isinstance(x, (list, tuple)) else x
 
 
 def train(config: ExperimentConfig, train_manifest: PathLike, dev_manifest: PathLike, out_dir: PathLike,
           **options: Any) -> TrainResult:
-    """Train a CTC model (options: ``resume``, ``skip_broken``, ``progress``); see the module docstring
+    """Train a CTC model (options: ``resume``, ``skip_broken``, ``progress``, ``init``: a model file to
+    start from); see the module docstring
     for what is written to ``out_dir``."""
     return Trainer(config, train_manifest, dev_manifest, out_dir, **options).fit()

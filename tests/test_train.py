@@ -110,6 +110,36 @@ def test_resume_may_change_training_options_but_not_the_model(espeak_corpus, tmp
         Trainer(bigger, espeak_corpus, espeak_corpus, tmp_path, resume=True, progress=False)
 
 
+def test_init_starts_a_new_run_from_a_model_file(trained_model, espeak_corpus, tmp_path):
+    """--init: the model file's weights (CMVN included) and tokenizer, a fresh optimizer and schedule;
+    a run resumed from its own last.pt ignores it; a model of another shape is refused."""
+    from asr.train import TrainingError
+
+    source = load_model_file(trained_model / "model.pt")
+    config = load_config(REPO / "tests" / "overfit.yaml", {"train.epochs": 1})
+    run = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, init=trained_model / "model.pt", progress=False)
+    for k, v in run.model.state_dict().items():
+        assert torch.equal(v, source.model.state_dict()[k]), k
+    assert run.tokenizer.state_dict() == source.tokenizer.state_dict()
+    assert run.step == 0 and not run.optimizer.state_dict()["state"]
+    # One more epoch from the memorised model (a fresh warm-up) keeps it good: the start was not random.
+    run.fit()
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert len(rows) == 1 and float(rows[0]["dev_cer"]) < 0.10, rows
+
+    resumed = Trainer(load_config(REPO / "tests" / "overfit.yaml", {"train.epochs": 2}), espeak_corpus,
+                      espeak_corpus, tmp_path, resume=True, init=REPO / "no-such-model.pt", progress=False)
+    assert resumed.epoch == 1 and resumed.step == run.step
+
+    other = load_config(REPO / "tests" / "overfit.yaml", {"model.hidden_size": source.model.config.hidden_size + 8})
+    with pytest.raises(TrainingError, match="model config differs"):
+        Trainer(other, espeak_corpus, espeak_corpus, tmp_path / "other", init=trained_model / "model.pt",
+                progress=False)
+    with pytest.raises(TrainingError, match="--init: .*no such model file"):
+        Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "missing", init=tmp_path / "none.pt",
+                progress=False)
+
+
 def _tiny(**overrides):
     base = {"model.hidden_size": 16, "model.num_layers": 1, "train.log_every": 1}
     return load_config(REPO / "tests" / "overfit.yaml", {**base, **overrides})
