@@ -36,9 +36,9 @@ from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast
     parameters_in_sync
 from .evaluate import score
 from .feature_cache import FeatureCacheError, FeatureShards
-from .features import CMVNAccumulator, FeatureAugment
+from .features import CMVNAccumulator, FeatureAugment, FeatureConfig
 from .inference import ctc_loss, decode_dataset
-from .model import CTCModel, describe
+from .model import CTCModel, ModelConfig, describe
 from .package import ModelFileError, PackagedModel, atomic_save, load_model_file, safe_load, save_model
 from .text import Tokenizer, build_tokenizer, tokenizer_from_state
 
@@ -483,16 +483,23 @@ class Trainer:
             log.warning("could not draw training.png: %s", e)
 
 
+def _differing_section(config: ExperimentConfig, features: FeatureConfig, model: ModelConfig) -> str | None:
+    """"features" or "model" where ``config`` defines another model than a trained one's configs, else
+    None; the vocabulary size is not compared (a run takes it from its tokenizer)."""
+    if config.features != features:
+        return "features"
+    if dataclasses.replace(config.model, vocab_size=model.vocab_size) != model:
+        return "model"
+    return None
+
+
 def _resumable_config(new: ExperimentConfig, saved: ExperimentConfig, where: Path) -> ExperimentConfig:
     """On resume, training options may change (more epochs, other augmentation); what defines the
     model may not."""
-    for section in ("features", "tokenizer", "model"):
-        a, b = getattr(new, section), getattr(saved, section)
-        if section == "model":
-            a = dataclasses.replace(a, vocab_size=b.vocab_size)
-        if a != b:
-            raise TrainingError(f"{where}: the checkpoint's {section} config differs from this run's; "
-                                f"a resumed run may change only training options")
+    section = "tokenizer" if new.tokenizer != saved.tokenizer else _differing_section(new, saved.features, saved.model)
+    if section:
+        raise TrainingError(f"{where}: the checkpoint's {section} config differs from this run's; "
+                            f"a resumed run may change only training options")
     if new.train != saved.train:
         changed = [f.name for f in dataclasses.fields(new.train)
                    if getattr(new.train, f.name) != getattr(saved.train, f.name)]
@@ -507,12 +514,11 @@ def _initial_model(path: PathLike, config: ExperimentConfig) -> PackagedModel:
         initial = load_model_file(path)
     except ModelFileError as e:
         raise TrainingError(f"--init: {e}") from None
-    model = dataclasses.replace(config.model, vocab_size=initial.model.config.vocab_size)
-    for section, ours, theirs in (("features", config.features, initial.feature_config),
-                                  ("model", model, initial.model.config)):
-        if ours != theirs:
-            raise TrainingError(f"--init {path}: the model file's {section} config differs from this run's "
-                                f"(it has {theirs})")
+    section = _differing_section(config, initial.feature_config, initial.model.config)
+    if section:
+        theirs = initial.feature_config if section == "features" else initial.model.config
+        raise TrainingError(f"--init {path}: the model file's {section} config differs from this run's "
+                            f"(it has {theirs})")
     if config.tokenizer.kind != initial.tokenizer.kind:
         raise TrainingError(f"--init {path}: the model file has a {initial.tokenizer.kind} tokenizer, "
                             f"this run's config a {config.tokenizer.kind} one")
@@ -526,6 +532,5 @@ def _to_tuple(x: Any) -> Any:
 def train(config: ExperimentConfig, train_manifest: PathLike, dev_manifest: PathLike, out_dir: PathLike,
           **options: Any) -> TrainResult:
     """Train a CTC model (options: ``resume``, ``skip_broken``, ``progress``, ``init``: a model file to
-    start from); see the module docstring
-    for what is written to ``out_dir``."""
+    start from); see the module docstring for what is written to ``out_dir``."""
     return Trainer(config, train_manifest, dev_manifest, out_dir, **options).fit()
