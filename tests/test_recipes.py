@@ -89,3 +89,44 @@ def test_en_default_stores_training_state_and_the_last_epochs(tmp_path):
     assert sorted(p.name for p in store.iterdir()) == [
         "config.yaml", "epoch-10.pt", "epoch-11.pt", "epoch-9.pt", "last.pt", "log.csv", "steps.csv"]
     assert (store / "epoch-10.pt").read_text() == "10"
+
+
+def _fake_asr(tmp_path: Path) -> dict:
+    """An `asr` first on PATH that records its arguments, one per line, in tmp_path/asr.args."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "asr"
+    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > {tmp_path / "asr.args"}\n')
+    fake.chmod(0o755)
+    env = _env()
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    return env
+
+
+def _run_stage5(tmp_path: Path, *options: str) -> list[str]:
+    proc = subprocess.run(["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "5", "--stop-stage", "5",
+                           *options], capture_output=True, text=True, env=_fake_asr(tmp_path), cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    return (tmp_path / "asr.args").read_text().splitlines()
+
+
+def test_en_default_second_schedule_starts_from_a_model_with_overrides(tmp_path):
+    """Stage 5 with --init and --set: a new run from the model, the overrides passed on, no --resume yet."""
+    exp, store = tmp_path / "exp_r2", tmp_path / "store_r2"
+    args = _run_stage5(tmp_path, "--exp", str(exp), "--store", str(store), "--init", "first/final.pt",
+                       "--set", "train.lr=6e-4", "--set", "train.epochs=3")
+    assert args[:2] == ["train", "--config"]
+    assert args[args.index("--init") + 1] == "first/final.pt"
+    overrides = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+    assert overrides == ["train.feature_shards=data/en_default/features", "train.lr=6e-4", "train.epochs=3"]
+    assert "--resume" not in args
+
+
+def test_en_default_training_resumes_from_the_committed_state(tmp_path):
+    """A bare machine: stage 5 copies the store's last.pt into the experiment and resumes from it."""
+    exp, store = tmp_path / "exp", tmp_path / "store"
+    store.mkdir()
+    (store / "last.pt").write_text("state")
+    args = _run_stage5(tmp_path, "--exp", str(exp), "--store", str(store), "--init", "first/final.pt")
+    assert (exp / "last.pt").read_text() == "state"
+    assert "--resume" in args and args[args.index("--out") + 1] == str(exp)

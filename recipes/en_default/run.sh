@@ -2,7 +2,11 @@
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000"]
-#                                  [--spoken-forms 4000]
+#                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
+# A second schedule (a warm restart: fresh, shorter cosine schedule) from the first one's averaged model,
+# in an experiment of its own:
+#   run.sh --stage 5 --exp exp/en_default_r2 --store checkpoints/en_default_r2 --init exp/en_default/final.pt \
+#     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
 set -euo pipefail
 
 stage=0
@@ -13,7 +17,11 @@ exp=exp/en_default
 config=conf/en_default.yaml
 parts="16000 23000"           # synthetic training utterances per part (~4.7 s of audio each: ~50 h);
                               # part k is seeded k, so adding a part keeps the ones already made
-spoken_forms=4000             # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
+spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
+                              # per part, seeded 100+k; the second part (seventh session) is for AN4's
+                              # spelled letters, which the model deleted most
+init=""                       # stage 5: start a new run from this model file's weights (asr train --init)
+set=()                        # stage 5: config overrides, repeatable (asr train --set)
 store=checkpoints/en_default  # committed training state, so that training continues across machines
 average_last=2                # epochs averaged into the final model: after the cosine schedule's end the
                               # last 2 did best on dev (greedy WER: 2: 44.14%, 3: 44.42%, 4: 44.89%; RESULTS.md)
@@ -59,9 +67,13 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
     asr corpus synth "$data/text/train.txt" -o "$data/synth_train/$part" "${excl[@]}" "${weights[@]}" \
       --count "$count" --augment --rir-bank "$data/rirs.npz" --seed "$part"
   done
-  log "Stage 2: spoken forms ($spoken_forms utterances)"
-  asr corpus synth "$data/text_spoken/train.txt" -o "$data/synth_train/spoken" "${excl[@]}" "${weights[@]}" \
-    --count "$spoken_forms" --augment --rir-bank "$data/rirs.npz" --seed 101
+  part=0
+  for count in $spoken_parts; do
+    part=$((part + 1))
+    log "Stage 2: spoken forms, part $part ($count utterances)"
+    asr corpus synth "$data/text_spoken/train.txt" -o "$data/synth_train/spoken-$part" "${excl[@]}" "${weights[@]}" \
+      --count "$count" --augment --rir-bank "$data/rirs.npz" --seed $((100 + part))
+  done
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
@@ -88,10 +100,11 @@ if [[ $stage -le 5 && $stop_stage -ge 5 ]]; then
   if [[ ! -f $exp/last.pt && -f $store/last.pt ]]; then
     mkdir -p "$exp" && cp "$store"/* "$exp"/
   fi
-  resume=""
-  [[ -f $exp/last.pt ]] && resume="--resume"
-  asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" $resume \
-    --set train.feature_shards="$data/features"
+  opts=(--set train.feature_shards="$data/features")
+  for kv in "${set[@]}"; do opts+=(--set "$kv"); done
+  [[ -n $init ]] && opts+=(--init "$init")
+  [[ -f $exp/last.pt ]] && opts+=(--resume)  # last.pt wins over --init
+  asr train --config "$config" --train "$data/train.jsonl" --dev "$data/dev.jsonl" --out "$exp" "${opts[@]}"
 fi
 
 if [[ $stage -le 6 && $stop_stage -ge 6 ]]; then
