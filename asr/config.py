@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,12 +87,38 @@ def from_dict(cls: type, data: Any, where: str = "") -> Any:
         raise ConfigError(f"{where or 'config'}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
     kwargs = {}
     for key, value in data.items():
+        name = f"{where}.{key}".lstrip(".")
         target = _dataclass_in(hints[key])
-        kwargs[key] = from_dict(target, value, f"{where}.{key}".lstrip(".")) if target and value is not None else value
+        if target and value is not None:
+            kwargs[key] = from_dict(target, value, name)
+        else:
+            kwargs[key] = _scalar(hints[key], value, name)
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where or 'config'}: {e}") from None
+
+
+def _scalar(hint: Any, value: Any, where: str) -> Any:
+    """Check a value whose field is a bool, int, float or str (or that or None).
+
+    PyYAML reads YAML 1.1, where ``1e-3`` (no dot) is a string, not a float: such strings are taken
+    as the numbers they spell rather than failing later inside the trainer. Other values of the wrong
+    type are a clear error. Lists, tuples and unions of several types pass as they are.
+    """
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    kinds = [a for a in (typing.get_args(hint) if union else (hint,)) if a is not type(None)]
+    if value is None or len(kinds) != 1 or kinds[0] not in (bool, int, float, str):
+        return value
+    kind = kinds[0]
+    if kind is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    elif isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    raise ConfigError(f"{where}: expected {'a number' if kind is float else kind.__name__}, got {value!r}")
 
 
 def _dataclass_in(hint: Any) -> type | None:

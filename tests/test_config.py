@@ -38,3 +38,20 @@ def test_invalid_value_and_bad_yaml(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="no such config"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_numbers_without_a_dot_and_wrong_types(tmp_path):
+    """PyYAML reads `6e-4` as a string (YAML 1.1): it is the number it spells; a wrong type is named."""
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  lr: 6e-4\n  max_batch_seconds: 240\nfeatures:\n  f_max: 7600\n")
+    cfg = load_config(path)
+    assert cfg.train.lr == 6e-4 and isinstance(cfg.train.lr, float)
+    assert cfg.train.max_batch_seconds == 240.0 and cfg.features.f_max == 7600.0
+    assert load_config(None, {"train.lr": "1e-3"}).train.lr == 1e-3  # asr train --set train.lr=1e-3
+    for dotted, value, message in [("train.lr", "fast", r"train.lr: expected a number, got 'fast'"),
+                                   ("train.epochs", 2.5, r"train.epochs: expected int, got 2.5"),
+                                   ("train.epochs", True, r"train.epochs: expected int, got True"),
+                                   ("train.amp_cpu", "yes please", r"train.amp_cpu: expected bool"),
+                                   ("model.rnn_type", 3, r"model.rnn_type: expected str, got 3")]:
+        with pytest.raises(ConfigError, match=message):
+            load_config(None, {dotted: value})
