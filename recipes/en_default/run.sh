@@ -60,20 +60,19 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   weights=(); for w in "${engine_weights[@]}"; do weights+=(--engine-weight "$w"); done
   asr corpus synth "$data/text/dev.txt" -o "$data/dev" "${only[@]}" --count 300 --seed 11
   asr corpus synth "$data/text/test.txt" -o "$data/test" "${only[@]}" --count 500 --seed 12
-  part=0
-  for count in $parts; do
-    part=$((part + 1))
-    log "Stage 2: training part $part ($count utterances)"
-    asr corpus synth "$data/text/train.txt" -o "$data/synth_train/$part" "${excl[@]}" "${weights[@]}" \
-      --count "$count" --augment --rir-bank "$data/rirs.npz" --seed "$part"
-  done
-  part=0
-  for count in $spoken_parts; do
-    part=$((part + 1))
-    log "Stage 2: spoken forms, part $part ($count utterances)"
-    asr corpus synth "$data/text_spoken/train.txt" -o "$data/synth_train/spoken-$part" "${excl[@]}" "${weights[@]}" \
-      --count "$count" --augment --rir-bank "$data/rirs.npz" --seed $((100 + part))
-  done
+  # synth_parts TEXT OUT SEED0 COUNTS: part k (of COUNTS utterances) into OUTk, seeded SEED0 + k, so that
+  # adding a part keeps the ones already made.
+  synth_parts() {
+    local part=0 count
+    for count in $4; do
+      part=$((part + 1))
+      log "Stage 2: $2$part ($count utterances)"
+      asr corpus synth "$1" -o "$2$part" "${excl[@]}" "${weights[@]}" \
+        --count "$count" --augment --rir-bank "$data/rirs.npz" --seed $(($3 + part))
+    done
+  }
+  synth_parts "$data/text/train.txt" "$data/synth_train/" 0 "$parts"
+  synth_parts "$data/text_spoken/train.txt" "$data/synth_train/spoken-" 100 "$spoken_parts"
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
