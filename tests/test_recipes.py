@@ -130,3 +130,16 @@ def test_en_default_training_resumes_from_the_committed_state(tmp_path):
     args = _run_stage5(tmp_path, "--exp", str(exp), "--store", str(store), "--init", "first/final.pt")
     assert (exp / "last.pt").read_text() == "state"
     assert "--resume" in args and args[args.index("--out") + 1] == str(exp)
+
+
+def test_en_default_tuning_grid_is_an_option(tmp_path):
+    """Stage 7 tunes over the grid given (the bundle is tuned with word_score 0 alone)."""
+    proc = subprocess.run(["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "7", "--stop-stage", "7",
+                           "--exp", str(tmp_path / "exp"), "--word-scores", "0"],
+                          capture_output=True, text=True, env=_fake_asr(tmp_path), cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    args = (tmp_path / "asr.args").read_text().splitlines()
+    assert args[:2] == ["lm", "tune"]
+    assert args[args.index("--word-scores") + 1] == "0"
+    assert args[args.index("--lm-weights") + 1] == "1 1.5 2 2.5"
+    assert args[args.index("--model") + 1] == str(tmp_path / "exp" / "final.pt")
