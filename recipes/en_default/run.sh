@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
-# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000"]
+# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000"]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--word-scores "-2 -1 0 1"]
-# The bundled model took three schedules: the first (stages 0-10 with the defaults), then two warm restarts
-# (a fresh, shorter cosine schedule from the previous one's final model), each in an experiment of its own:
+# The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
+# two warm restarts (a fresh, shorter cosine schedule from the previous one's final model), each in an
+# experiment of its own:
 #   run.sh --stage 5 --exp exp/en_default_r2 --store checkpoints/en_default_r2 --init exp/en_default/final.pt \
 #     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
 #   run.sh --stage 5 --exp exp/en_default_r3 --store checkpoints/en_default_r3 --init exp/en_default_r2/final.pt \
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
+# The fourth, in progress, adds part 3 (the default parts) and started from the third's bundled model:
+#   run.sh --stage 5 --exp exp/en_default_r4 --store checkpoints/en_default_r4 --init asr/assets/en_default.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
 set -euo pipefail
 
@@ -18,8 +22,10 @@ kit=../shared/data            # the speech + text data kit (see its README for s
 data=data/en_default
 exp=exp/en_default
 config=conf/en_default.yaml
-parts="16000 23000"           # synthetic training utterances per part (~4.7 s of audio each: ~50 h);
-                              # part k is seeded k, so adding a part keeps the ones already made
+parts="16000 23000 16000"     # synthetic training utterances per part (~4.7 s of audio each: ~70 h);
+                              # part k is seeded k, so adding a part keeps the ones already made. Part 3
+                              # (eighth session) is fresh audio for the fourth schedule: the first three
+                              # saw parts 1-2 16-18 times and their train loss fell below dev loss
 spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
                               # per part, seeded 100+k; the second part (seventh session) is for AN4's
                               # spelled letters, which the model deleted most
