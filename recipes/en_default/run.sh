@@ -11,10 +11,12 @@
 #     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
 #   run.sh --stage 5 --exp exp/en_default_r3 --store checkpoints/en_default_r3 --init exp/en_default_r2/final.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
-# The fourth, in progress, adds part 3 (the default parts) and started from the third's bundled model; it
-# stops before stage 10, which bundles only if its dev WER beats the bundle's (RESULTS.md, "Fourth schedule"):
+# The fourth (bundled) adds part 3 (the default parts) and started from the third's bundled model; it
+# stops before stage 10, run by hand only if its dev WER beats the bundle's (RESULTS.md, "Fourth schedule"):
 #   run.sh --stage 5 --stop-stage 9 --exp exp/en_default_r4 --store checkpoints/en_default_r4 --init asr/assets/en_default.pt \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0 \
+#     --lm-weights "1.5 2 2.5 3 3.5"
+#   run.sh --stage 10 --stop-stage 10 --exp exp/en_default_r4
 set -euo pipefail
 
 stage=0
