@@ -3,7 +3,7 @@
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000"]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
-#                                  [--average-last N] [--word-scores "-2 -1 0 1"]
+#                                  [--average-last N] [--lm-weights "1 1.5 2 2.5"] [--word-scores "-2 -1 0 1"]
 # The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
 # two warm restarts (a fresh, shorter cosine schedule from the previous one's final model), each in an
 # experiment of its own:
