@@ -311,8 +311,12 @@ class DurationBatchSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def _batches(self) -> list[list[int]]:
-        rng = random.Random(self.seed + self.epoch)
+    def batch_counts(self, epochs: int) -> list[int]:
+        """Batches in each of epochs ``0 .. epochs - 1``: packing shuffled buckets makes them differ."""
+        return [len(self._batches(epoch)) for epoch in range(epochs)]
+
+    def _batches(self, epoch: int | None = None) -> list[list[int]]:
+        rng = random.Random(self.seed + (self.epoch if epoch is None else epoch))
         order = sorted(range(len(self.durations)), key=lambda i: self.durations[i])
         size = math.ceil(len(order) / self.num_buckets) if order else 1
         buckets = [order[i : i + size] for i in range(0, len(order), size)]

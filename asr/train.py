@@ -189,8 +189,7 @@ class Trainer:
             self.train_set.durations, tc.max_batch_seconds, tc.num_buckets, shuffle=True, seed=tc.seed,
             max_batch_size=tc.max_batch_size, num_replicas=self.world.size, rank=self.world.rank,
         )
-        self.steps_per_epoch = len(self.sampler)
-        total = tc.epochs * self.steps_per_epoch
+        total = sum(self.sampler.batch_counts(tc.epochs))  # the schedule's exact length
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         self.lr_factor = 1.0  # reductions by the "plateau" schedule
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -203,6 +202,7 @@ class Trainer:
         self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
 
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
+        self.epoch_batches = 0  # batches in the current epoch, set when it starts
         self._stop_requested = False
         self.epochs_since_best = 0
         self.early_stopped = False
@@ -288,13 +288,14 @@ class Trainer:
         batches = list(self.sampler)
         if tc.sortagrad and self.epoch == 0:
             batches.sort(key=lambda b: max(self.train_set.durations[i] for i in b))
+        self.epoch_batches = len(batches)
         batches = batches[self.batch_in_epoch :]
         workers = 0 if tc.cache_features else tc.num_workers
         loader = DataLoader(self.train_set, batch_sampler=batches, collate_fn=collate, num_workers=workers,
                             pin_memory=self.device.type == "cuda")
         start, audio_seconds, loss_sum, loss_count = time.time(), 0.0, 0.0, 0
         bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{tc.epochs}", unit="batch", disable=not self.progress,
-                   initial=self.batch_in_epoch, total=self.steps_per_epoch)
+                   initial=self.batch_in_epoch, total=self.epoch_batches)
         for batch in bar:
             if any_true(self.world, self._stop_requested):
                 self.save_checkpoint()

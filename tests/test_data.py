@@ -88,6 +88,20 @@ def test_sampler_respects_budget_and_covers_everything():
     assert list(sampler) != batches
 
 
+def test_sampler_batch_counts_follow_each_epochs_shuffle():
+    durations = [0.5 + (i * 7919 % 23) * 0.4 for i in range(300)]
+    sampler = DurationBatchSampler(durations, max_seconds=15.0, num_buckets=4, seed=5)
+    sampler.set_epoch(2)
+    counts = sampler.batch_counts(6)
+    assert sampler.epoch == 2, "counting leaves the current epoch alone"
+    expected = []
+    for epoch in range(6):
+        sampler.set_epoch(epoch)
+        expected.append(len(list(sampler)))
+    assert counts == expected
+    assert len(set(counts)) > 1, "packing shuffled buckets gives epochs different batch counts"
+
+
 def test_sampler_buckets_similar_lengths():
     durations = [1.0] * 50 + [10.0] * 50
     for b in DurationBatchSampler(durations, max_seconds=40.0, num_buckets=2):

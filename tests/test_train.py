@@ -229,6 +229,6 @@ def test_kill_9_mid_epoch_then_resume(espeak_corpus, tmp_path):
     assert resumed.step > 0 and (resumed.step % 3 == 0 or resumed.batch_in_epoch == 0)
     step, done = resumed.step, resumed.batch_in_epoch
     resumed.train_epoch()
-    assert resumed.batch_in_epoch == resumed.steps_per_epoch  # the epoch finished from where it stopped
+    assert resumed.batch_in_epoch == resumed.epoch_batches  # the epoch finished from where it stopped
     # A kill just after a checkpoint at an epoch's last batch leaves nothing of it to train.
-    assert resumed.step > step or done == resumed.steps_per_epoch
+    assert resumed.step > step or done == resumed.epoch_batches

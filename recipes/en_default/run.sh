@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
-# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000"]
+# Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000 16000"]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--lm-weights "1 1.5 2 2.5"] [--word-scores "-2 -1 0 1"]
 # The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
@@ -25,10 +25,11 @@ kit=../shared/data            # the speech + text data kit (see its README for s
 data=data/en_default
 exp=exp/en_default
 config=conf/en_default.yaml
-parts="16000 23000 16000"     # synthetic training utterances per part (~4.7 s of audio each: ~70 h);
+parts="16000 23000 16000 16000"  # synthetic training utterances per part (~4.7 s of audio each: ~91 h);
                               # part k is seeded k, so adding a part keeps the ones already made. Part 3
                               # (eighth session) is fresh audio for the fourth schedule: the first three
-                              # saw parts 1-2 16-18 times and their train loss fell below dev loss
+                              # saw parts 1-2 16-18 times and their train loss fell below dev loss. Part 4
+                              # (tenth session) is fresh audio for the fifth
 spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
                               # per part, seeded 100+k; the second part (seventh session) is for AN4's
                               # spelled letters, which the model deleted most
