@@ -133,13 +133,22 @@ def test_en_default_training_resumes_from_the_committed_state(tmp_path):
 
 
 def test_en_default_tuning_grid_is_an_option(tmp_path):
-    """Stage 7 tunes over the grid given (the bundle is tuned with word_score 0 alone)."""
-    proc = subprocess.run(["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "7", "--stop-stage", "7",
-                           "--exp", str(tmp_path / "exp"), "--word-scores", "0"],
-                          capture_output=True, text=True, env=_fake_asr(tmp_path), cwd=REPO)
-    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
-    args = (tmp_path / "asr.args").read_text().splitlines()
-    assert args[:2] == ["lm", "tune"]
+    """Stage 7 tunes over the grid given; by default the bundle's rule: word_score 0 alone."""
+    env = _fake_asr(tmp_path)
+
+    def tune_args(*options: str) -> list[str]:
+        proc = subprocess.run(["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "7", "--stop-stage", "7",
+                               "--exp", str(tmp_path / "exp"), *options],
+                              capture_output=True, text=True, env=env, cwd=REPO)
+        assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+        args = (tmp_path / "asr.args").read_text().splitlines()
+        assert args[:2] == ["lm", "tune"]
+        assert args[args.index("--model") + 1] == str(tmp_path / "exp" / "final.pt")
+        return args
+
+    args = tune_args()
     assert args[args.index("--word-scores") + 1] == "0"
-    assert args[args.index("--lm-weights") + 1] == "1 1.5 2 2.5"
-    assert args[args.index("--model") + 1] == str(tmp_path / "exp" / "final.pt")
+    assert args[args.index("--lm-weights") + 1] == "1.5 2 2.5 3 3.5"
+    args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2")
+    assert args[args.index("--word-scores") + 1] == "-1 0"
+    assert args[args.index("--lm-weights") + 1] == "1 2"
