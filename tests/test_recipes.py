@@ -91,6 +91,22 @@ def test_en_default_stores_training_state_and_the_last_epochs(tmp_path):
     assert (store / "epoch-10.pt").read_text() == "10"
 
 
+def test_en_default_stores_a_run_stopped_in_its_first_epoch(tmp_path):
+    """Before any epoch ends there is no log.csv or epoch file yet; stage 9 still stores the state."""
+    exp, store = tmp_path / "exp", tmp_path / "store"
+    exp.mkdir()
+    for name in ("last.pt", "config.yaml", "steps.csv"):
+        (exp / name).write_text(name)
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "9", "--stop-stage", "9", "--exp", str(exp),
+         "--store", str(store)],
+        capture_output=True, text=True, env=_env(), cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    assert sorted(p.name for p in store.iterdir()) == ["config.yaml", "last.pt", "steps.csv"]
+    assert (store / "last.pt").read_text() == "last.pt"
+
+
 def _fake_asr(tmp_path: Path) -> dict:
     """An `asr` first on PATH that records its arguments, one per line, in tmp_path/asr.args."""
     bin_dir = tmp_path / "bin"

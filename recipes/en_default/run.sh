@@ -156,8 +156,11 @@ fi
 if [[ $stage -le 9 && $stop_stage -ge 9 ]]; then
   log "Stage 9: store the training state and logs in $store (commit them to continue elsewhere)"
   mkdir -p "$store"
-  cp "$exp/last.pt" "$exp/config.yaml" "$exp/log.csv" "$exp/steps.csv" "$store"/
-  [[ -f $exp/training.png ]] && cp "$exp/training.png" "$store"/
+  cp "$exp/last.pt" "$exp/config.yaml" "$store"/
+  # the logs and plot exist once the first epoch (log.csv) or log_every steps (steps.csv) are done
+  for f in log.csv steps.csv training.png; do
+    if [[ -f $exp/$f ]]; then cp "$exp/$f" "$store"/; fi
+  done
   # The finished epochs' weights too (16 MB each), so that stage 6 can average epochs trained in
   # earlier sessions; only the last $average_last are kept.
   rm -f "$store"/epoch-*.pt
