@@ -315,8 +315,8 @@ class DurationBatchSampler(Sampler[list[int]]):
         """Batches in each of epochs ``0 .. epochs - 1``: packing shuffled buckets makes them differ."""
         return [len(self._batches(epoch)) for epoch in range(epochs)]
 
-    def _batches(self, epoch: int | None = None) -> list[list[int]]:
-        rng = random.Random(self.seed + (self.epoch if epoch is None else epoch))
+    def _batches(self, epoch: int) -> list[list[int]]:
+        rng = random.Random(self.seed + epoch)
         order = sorted(range(len(self.durations)), key=lambda i: self.durations[i])
         size = math.ceil(len(order) / self.num_buckets) if order else 1
         buckets = [order[i : i + size] for i in range(0, len(order), size)]
@@ -351,7 +351,7 @@ class DurationBatchSampler(Sampler[list[int]]):
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._batches())
+        return iter(self._batches(self.epoch))
 
     def __len__(self) -> int:
-        return len(self._batches())
+        return len(self._batches(self.epoch))

@@ -11,8 +11,8 @@
 #     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
 #   run.sh --stage 5 --exp exp/en_default_r3 --store checkpoints/en_default_r3 --init exp/en_default_r2/final.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
-# The fourth (bundled) adds part 3 (--parts "16000 23000 16000"; the fifth, in training, adds part 4:
-# the default parts, with the fourth's stage 5 options and exp/store en_default_r5) and started from the third's bundled model; it
+# The fourth (bundled) adds part 3 (--parts "16000 23000 16000") and started from the third's bundled model
+# (the fifth, in training, adds part 4 - the default parts - with these options and exp/store en_default_r5); it
 # stops before stage 10, run by hand only if its dev WER beats the bundle's (RESULTS.md, "Fourth schedule"):
 #   run.sh --stage 5 --stop-stage 9 --exp exp/en_default_r4 --store checkpoints/en_default_r4 --init asr/assets/en_default.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0 \
