@@ -31,7 +31,7 @@ from .augment import Augmenter, load_noises, load_or_make_rirs
 from .config import ExperimentConfig, from_dict, save_config, to_dict
 from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
-from .device import autocast, needs_grad_scaler, select_device
+from .device import autocast, cpu_autocast_wanted, needs_grad_scaler, select_device
 from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast_from_main, init_world, \
     parameters_in_sync
 from .evaluate import score
@@ -197,6 +197,7 @@ class Trainer:
             lambda s: self.lr_factor * lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio),
         )
         self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
+        self.cpu_bf16 = self.device.type == "cpu" and cpu_autocast_wanted(tc.amp_cpu)
         self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
             if (tc.spec_augment is not None or tc.vtlp_range) else None
         self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
@@ -306,7 +307,7 @@ class Trainer:
             if batch is None:
                 continue
             batch = batch.to(self.device)
-            with autocast(self.device, tc.amp, tc.amp_cpu):
+            with autocast(self.device, tc.amp, self.cpu_bf16):
                 log_probs, out_lengths = self.ddp_model(batch.features, batch.feature_lengths, self.augment)
             loss = ctc_loss(log_probs.float(), out_lengths, batch)
             if not all_agree(self.world, bool(torch.isfinite(loss))):  # every process skips, or none

@@ -1,7 +1,8 @@
 import pytest
 import torch
+from torch import nn
 
-from asr.model import CTCModel, ModelConfig, describe
+from asr.model import CTCModel, ModelConfig, bidirectional_rnn, describe, reverse_within
 
 
 @pytest.mark.parametrize("frontend,reduction,rnn", [("stack", 3, "lstm"), ("stack", 2, "gru"), ("conv", 4, "lstm"),
@@ -48,3 +49,24 @@ def test_wrong_feature_shape():
     model = CTCModel(ModelConfig(hidden_size=8, num_layers=1))
     with pytest.raises(ValueError, match="expected features"):
         model(torch.randn(2, 10, 40), torch.tensor([10, 10]))
+
+
+@pytest.mark.parametrize("rnn_type", [nn.LSTM, nn.GRU])
+def test_bidirectional_rnn_matches_a_packed_sequence(rnn_type):
+    """Outputs and gradients inside each length equal the packed nn.LSTM/nn.GRU's."""
+    torch.manual_seed(0)
+    rnn = rnn_type(6, 5, num_layers=2, bidirectional=True, batch_first=True).eval()
+    x = torch.randn(4, 9, 6, requires_grad=True)
+    lengths = torch.tensor([9, 3, 1, 6])
+    valid = (torch.arange(9)[None, :] < lengths[:, None]).unsqueeze(-1)
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    expected = nn.utils.rnn.pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=9)[0]
+    got = bidirectional_rnn(rnn, x, lengths) * valid
+    torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
+    weights = torch.randn_like(got)
+    (grad_expected,) = torch.autograd.grad((expected * weights).sum(), x)
+    (grad_got,) = torch.autograd.grad((got * weights).sum(), x)
+    torch.testing.assert_close(grad_got, grad_expected, atol=1e-6, rtol=1e-5)
+    assert torch.equal(reverse_within(reverse_within(x, lengths), lengths), x)
+    assert torch.equal(reverse_within(x, lengths)[1, :3], x[1, :3].flip(0))
+    assert torch.equal(reverse_within(x, lengths)[1, 3:], x[1, 3:])
