@@ -34,7 +34,7 @@ def autocast(device: torch.device, enabled: bool, cpu_bf16: bool = False) -> con
 def cpu_bf16_native() -> bool:
     """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX). Without it, CPU autocast is not a
     speed-up but a trap: a 3x BiLSTM-256 training step took ~65 s under bf16 on an AVX2-only EPYC, against
-    ~2.6 s in fp32 (RESULTS.md, "Spot measurements")."""
+    11-14 s in fp32 (RESULTS.md, "Spot measurements")."""
     # torch exposes these probes only under private names; a torch without them gets the safe answer.
     probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in probes)

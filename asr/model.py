@@ -75,6 +75,12 @@ class ConvSubsampling(nn.Module):
         return x, lengths
 
 
+def frame_mask(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """``(batch, time, 1)``, 1 on the frames of ``x (batch, time, feature)`` inside each length, 0 on padding."""
+    valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
+    return valid.unsqueeze(-1).to(x.dtype)
+
+
 def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each sequence of ``x (batch, time, feature)`` within its own length, leaving the padding in place.
     It is its own inverse."""
@@ -152,11 +158,10 @@ class CTCModel(nn.Module):
             x = augment(x, lengths)
         # Zero the padding after normalisation, so that frames the front-end stacks or convolves
         # across an utterance's end are the same whether it is batched or alone.
-        valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
-        x = x * valid.unsqueeze(-1).to(x.dtype)
+        x = x * frame_mask(x, lengths)
         x, lengths = self.frontend(x, lengths)
         out = bidirectional_rnn(self.rnn, x, lengths)
-        out = out * (torch.arange(out.shape[1], device=out.device)[None, :] < lengths.to(out.device)[:, None]).unsqueeze(-1)
+        out = out * frame_mask(out, lengths)
         logits = self.head(self.dropout(out))
         return logits.float().log_softmax(dim=-1), lengths
 
