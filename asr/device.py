@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
+import time
 
 import torch
+from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +43,65 @@ def cpu_bf16_native() -> bool:
     return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
 
 
-def cpu_autocast_wanted(requested: bool) -> bool:
-    """``train.amp_cpu`` as it applies on this machine: honoured only where the CPU has native bf16."""
-    if requested and not cpu_bf16_native():
+def cpu_bf16_speedup(model: nn.Module, n_features: int, batch: int = 8, frames: int = 500,
+                     repeats: int = 2) -> float:
+    """fp32 time over bf16-autocast time of one CPU training step (forward + backward) of ``model``.
+
+    ``model(features (batch, time, n_features), lengths (batch,))`` must return a tuple whose first item
+    is a tensor. The step runs on a copy, so the model, its gradients and the RNG are left untouched.
+    A value above 1 means bf16 is faster here.
+    """
+    if n_features < 1 or batch < 1 or frames < 1 or repeats < 1:
+        raise ValueError(f"n_features, batch, frames and repeats must be positive, got "
+                         f"{n_features}, {batch}, {frames}, {repeats}")
+    probe = copy.deepcopy(model).cpu().train()
+    lengths = torch.full((batch,), frames, dtype=torch.long)
+
+    def step_seconds(features: torch.Tensor, bf16: bool) -> float:
+        best = float("inf")
+        for i in range(repeats + 1):  # the first run warms up (oneDNN builds its kernels then)
+            start = time.perf_counter()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = probe(features, lengths)[0]
+            out.float().sum().backward()
+            probe.zero_grad(set_to_none=True)
+            if i > 0:
+                best = min(best, time.perf_counter() - start)
+        return best
+
+    with torch.random.fork_rng():  # the random batch and the copy's dropout draw from a fork
+        features = torch.randn(batch, frames, n_features)
+        return step_seconds(features, False) / step_seconds(features, True)
+
+
+# bf16 must beat fp32 by this much to be used: a probe of a few seconds has some noise.
+MIN_BF16_SPEEDUP = 1.1
+
+
+def cpu_autocast_wanted(requested: bool, model: nn.Module | None = None, n_features: int = 0) -> bool:
+    """``train.amp_cpu`` as it applies on this machine.
+
+    Honoured only where the CPU has native bf16 and, when ``model`` is given, where a timed step of it
+    (``cpu_bf16_speedup``) is faster under bf16: native bf16 alone does not promise that (a 3x BiLSTM-256
+    step was 2x faster under bf16 on an AMD EPYC with AVX512-BF16, but 1.4x slower on an Intel Xeon with
+    AVX512-BF16 and no AMX; RESULTS.md, "Spot measurements").
+    """
+    if not requested:
+        return False
+    if not cpu_bf16_native():
         log.warning("train.amp_cpu is set but this CPU has no native bf16 (AVX512-BF16 or AMX): "
                     "training in fp32, which is many times faster here")
         return False
-    return requested
+    if model is None:
+        return True
+    speedup = cpu_bf16_speedup(model, n_features)
+    if speedup < MIN_BF16_SPEEDUP:
+        log.warning("train.amp_cpu is set but a bf16 step is %.2fx as fast as fp32 on this CPU "
+                    "(below %.1fx): training in fp32", speedup, MIN_BF16_SPEEDUP)
+        return False
+    log.info("train.amp_cpu: a bf16 step is %.2fx as fast as fp32 on this CPU; training under bf16 autocast",
+             speedup)
+    return True
 
 
 def needs_grad_scaler(device: torch.device, enabled: bool) -> bool:

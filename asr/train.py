@@ -197,7 +197,8 @@ class Trainer:
             lambda s: self.lr_factor * lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio),
         )
         self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
-        self.cpu_bf16 = self.device.type == "cpu" and cpu_autocast_wanted(tc.amp_cpu)
+        self.cpu_bf16 = self.device.type == "cpu" and cpu_autocast_wanted(tc.amp_cpu, self.model,
+                                                                            model_config.n_mels)
         self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
             if (tc.spec_augment is not None or tc.vtlp_range) else None
         self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)

@@ -3,7 +3,8 @@ import logging
 import pytest
 import torch
 
-from asr.device import autocast, cpu_autocast_wanted, cpu_bf16_native
+from asr.device import autocast, cpu_autocast_wanted, cpu_bf16_native, cpu_bf16_speedup
+from asr.model import CTCModel, ModelConfig
 
 PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
@@ -33,6 +34,38 @@ def test_amp_cpu_is_dropped_with_a_warning_on_a_cpu_without_bf16(monkeypatch, ca
     caplog.clear()
     assert cpu_autocast_wanted(False) is False
     assert caplog.text == ""
+
+
+def _tiny_model() -> CTCModel:
+    return CTCModel(ModelConfig(n_mels=8, hidden_size=8, num_layers=2, vocab_size=5, dropout=0.5))
+
+
+def test_bf16_speedup_is_timed_on_a_copy():
+    model = _tiny_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.random.get_rng_state()
+    speedup = cpu_bf16_speedup(model, 8, batch=2, frames=30, repeats=1)
+    assert 0 < speedup < float("inf")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(p.grad is None for p in model.parameters())
+    assert torch.equal(rng, torch.random.get_rng_state())  # dropout in the probe drew from a forked RNG
+
+
+def test_bf16_speedup_rejects_an_empty_probe():
+    with pytest.raises(ValueError, match="must be positive"):
+        cpu_bf16_speedup(_tiny_model(), 8, frames=0)
+
+
+@pytest.mark.parametrize("speedup, wanted", [(0.7, False), (1.05, False), (1.8, True)])
+def test_amp_cpu_follows_a_timed_step_where_bf16_is_native(monkeypatch, caplog, speedup, wanted):
+    _cpu_with(monkeypatch, True, False)
+    calls = []
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n: calls.append(n) or speedup)
+    with caplog.at_level(logging.INFO, logger="asr.device"):
+        assert cpu_autocast_wanted(True, _tiny_model(), 8) is wanted
+    assert calls == [8]
+    assert f"{speedup:.2f}x as fast as fp32" in caplog.text
+    assert ("training in fp32" in caplog.text) is not wanted
 
 
 def test_amp_cpu_is_kept_on_a_cpu_with_bf16(monkeypatch, caplog):

@@ -238,6 +238,7 @@ def test_kill_9_mid_epoch_then_resume(espeak_corpus, tmp_path):
 def test_amp_cpu_applies_only_where_the_cpu_has_bf16(espeak_corpus, tmp_path, monkeypatch, native):
     """Emulated bf16 made a training step ~25x slower than fp32 on an AVX2-only CPU: the trainer drops it."""
     monkeypatch.setattr("asr.device.cpu_bf16_native", lambda: native)
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n: 2.0)  # the timed step: see test_device
     config = load_config(REPO / "tests" / "overfit.yaml", {"train.amp_cpu": True, "model.hidden_size": 16})
     trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
     assert trainer.cpu_bf16 is native
