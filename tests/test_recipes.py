@@ -168,3 +168,35 @@ def test_en_default_tuning_grid_is_an_option(tmp_path):
     args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2")
     assert args[args.index("--word-scores") + 1] == "-1 0"
     assert args[args.index("--lm-weights") + 1] == "1 2"
+
+
+def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
+    """--first-part 5 --parts "7 9": stage 2 makes parts 5-6 (seeds 5, 6) and stage 3 mixes exactly those
+    and the spoken parts, not a part an earlier run left in synth_train/."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "asr.calls"
+    (bin_dir / "asr").write_text(f'#!/usr/bin/env bash\necho "$*" >> {calls}\n')
+    (bin_dir / "asr").chmod(0o755)
+    env = _env()
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    kit, data = tmp_path / "kit", tmp_path / "data"
+    (kit / "ljspeech_part1").mkdir(parents=True)
+    rows = [f'{{"audio_filepath": "audio/LJ{i}.flac", "duration": 1.0, "text": "a"}}' for i in range(30)]
+    (kit / "ljspeech_part1" / "train.jsonl").write_text("\n".join(rows) + "\n")
+    (data / "synth_train" / "4").mkdir(parents=True)  # an earlier run's part
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "2", "--stop-stage", "3", "--kit", str(kit),
+         "--data", str(data), "--first-part", "5", "--parts", "7 9", "--spoken-parts", "3"],
+        capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    lines = calls.read_text().splitlines()
+    made = [line.split() for line in lines if line.startswith("corpus synth") and "--augment" in line]
+    assert [(m[m.index("-o") + 1], m[m.index("--count") + 1], m[m.index("--seed") + 1]) for m in made] == [
+        (f"{data}/synth_train/5", "7", "5"), (f"{data}/synth_train/6", "9", "6"),
+        (f"{data}/synth_train/spoken-1", "3", "101")]
+    mix = next(line.split() for line in lines if line.startswith("corpus mix") and "train.jsonl" in line)
+    assert [a for a in mix if "synth_train" in a] == [
+        f"{data}/synth_train/5/manifest.jsonl:1", f"{data}/synth_train/6/manifest.jsonl:1",
+        f"{data}/synth_train/spoken-1/manifest.jsonl:1"]
+    assert len(read_manifest(data / "real" / "lj_dev.jsonl")) == 25

@@ -2,6 +2,7 @@
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000 16000"]
+#                                  [--first-part 1]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--lm-weights "1.5 2 2.5 3 3.5"] [--word-scores "0"]
 # The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
@@ -11,13 +12,19 @@
 #     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
 #   run.sh --stage 5 --exp exp/en_default_r3 --store checkpoints/en_default_r3 --init exp/en_default_r2/final.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
-# The fourth (bundled) adds part 3 (--parts "16000 23000 16000") and started from the third's bundled model
-# (the fifth, in training, adds part 4 - the default parts - with these options and exp/store en_default_r5); it
-# stops before stage 10, run by hand only if its dev WER beats the bundle's (RESULTS.md, "Fourth schedule"):
+# The fourth adds part 3 (--parts "16000 23000 16000") and started from the third's bundled model (the fifth,
+# bundled since the thirteenth session, adds part 4 - the default parts - with these options and exp/store
+# en_default_r5); it stops before stage 10, run by hand only if its dev WER beats the bundle's (RESULTS.md):
 #   run.sh --stage 5 --stop-stage 9 --exp exp/en_default_r4 --store checkpoints/en_default_r4 --init asr/assets/en_default.pt \
 #     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0 \
 #     --lm-weights "1.5 2 2.5 3 3.5"
 #   run.sh --stage 10 --stop-stage 10 --exp exp/en_default_r4
+# The sixth makes fresh parts 5-6 alone (a bare machine skips re-making parts 1-4, an hour of synthesis) and
+# trains on them, the spoken forms and the real speech, from the fifth's bundled model (RESULTS.md):
+#   run.sh --stage 1 --stop-stage 4 --first-part 5 --parts "16000 16000"
+#   run.sh --stage 5 --stop-stage 9 --first-part 5 --parts "16000 16000" --exp exp/en_default_r6 \
+#     --store checkpoints/en_default_r6 --init asr/assets/en_default.pt --set train.lr=5e-4 \
+#     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
 set -euo pipefail
 
 stage=0
@@ -31,6 +38,8 @@ parts="16000 23000 16000 16000"  # synthetic training utterances per part (~4.7 
                               # (eighth session) is fresh audio for the fourth schedule: the first three
                               # saw parts 1-2 16-18 times and their train loss fell below dev loss. Part 4
                               # (tenth session) is fresh audio for the fifth
+first_part=1                  # the number of the first of $parts: 5 with --parts "16000 16000" makes and trains
+                              # on parts 5-6 alone (fresh audio, without re-making parts 1-4 on a bare machine)
 spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
                               # per part, seeded 100+k; the second part (seventh session) is for AN4's
                               # spelled letters, which the model deleted most
@@ -80,25 +89,29 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   weights=(); for w in "${engine_weights[@]}"; do weights+=(--engine-weight "$w"); done
   asr corpus synth "$data/text/dev.txt" -o "$data/dev" "${only[@]}" --count 300 --seed 11
   asr corpus synth "$data/text/test.txt" -o "$data/test" "${only[@]}" --count 500 --seed 12
-  # synth_parts TEXT OUT SEED0 COUNTS: part k (of COUNTS utterances) into OUTk, seeded SEED0 + k, so that
-  # adding a part keeps the ones already made.
+  # synth_parts TEXT OUT SEED0 FIRST COUNTS: part k (FIRST, FIRST+1, ...; of COUNTS utterances) into OUTk,
+  # seeded SEED0 + k, so that adding a part keeps the ones already made.
   synth_parts() {
-    local part=0 count
-    for count in $4; do
+    local part=$(($4 - 1)) count
+    for count in $5; do
       part=$((part + 1))
       log "Stage 2: $2$part ($count utterances)"
       asr corpus synth "$1" -o "$2$part" "${excl[@]}" "${weights[@]}" \
         --count "$count" --augment --rir-bank "$data/rirs.npz" --seed $(($3 + part))
     done
   }
-  synth_parts "$data/text/train.txt" "$data/synth_train/" 0 "$parts"
-  synth_parts "$data/text_spoken/train.txt" "$data/synth_train/spoken-" 100 "$spoken_parts"
+  synth_parts "$data/text/train.txt" "$data/synth_train/" 0 "$first_part" "$parts"
+  synth_parts "$data/text_spoken/train.txt" "$data/synth_train/spoken-" 100 1 "$spoken_parts"
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   log "Stage 3: add the real speech (LJSpeech train minus a dev slice, FSDD train, wake words)"
   python recipes/en_default/local/split_lj.py "$kit/ljspeech_part1/train.jsonl" "$data/real"
-  synth=(); for m in "$data"/synth_train/*/manifest.jsonl; do synth+=("$m:1"); done
+  # exactly the parts of this run's options, whatever else an earlier run left in synth_train/
+  synth=() part=$((first_part - 1))
+  for count in $parts; do part=$((part + 1)); synth+=("$data/synth_train/$part/manifest.jsonl:1"); done
+  part=0
+  for count in $spoken_parts; do part=$((part + 1)); synth+=("$data/synth_train/spoken-$part/manifest.jsonl:1"); done
   asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:4" \
     "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
