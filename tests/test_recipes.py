@@ -108,11 +108,13 @@ def test_en_default_stores_a_run_stopped_in_its_first_epoch(tmp_path):
 
 
 def _fake_asr(tmp_path: Path) -> dict:
-    """An `asr` first on PATH that records its arguments, one per line, in tmp_path/asr.args."""
+    """An `asr` first on PATH that records its last call's arguments, one per line, in tmp_path/asr.args,
+    and every call, one line each, in tmp_path/asr.calls."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "asr"
-    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > {tmp_path / "asr.args"}\n')
+    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > {tmp_path / "asr.args"}\n'
+                    f'echo "$*" >> {tmp_path / "asr.calls"}\n')
     fake.chmod(0o755)
     env = _env()
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
@@ -173,13 +175,7 @@ def test_en_default_tuning_grid_is_an_option(tmp_path):
 def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
     """--first-part 5 --parts "7 9": stage 2 makes parts 5-6 (seeds 5, 6) and stage 3 mixes exactly those
     and the spoken parts, not a part an earlier run left in synth_train/."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "asr.calls"
-    (bin_dir / "asr").write_text(f'#!/usr/bin/env bash\necho "$*" >> {calls}\n')
-    (bin_dir / "asr").chmod(0o755)
-    env = _env()
-    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    env = _fake_asr(tmp_path)
     kit, data = tmp_path / "kit", tmp_path / "data"
     (kit / "ljspeech_part1").mkdir(parents=True)
     rows = [f'{{"audio_filepath": "audio/LJ{i}.flac", "duration": 1.0, "text": "a"}}' for i in range(30)]
@@ -190,7 +186,7 @@ def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
          "--data", str(data), "--first-part", "5", "--parts", "7 9", "--spoken-parts", "3"],
         capture_output=True, text=True, env=env, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
-    lines = calls.read_text().splitlines()
+    lines = (tmp_path / "asr.calls").read_text().splitlines()
     made = [line.split() for line in lines if line.startswith("corpus synth") and "--augment" in line]
     assert [(m[m.index("-o") + 1], m[m.index("--count") + 1], m[m.index("--seed") + 1]) for m in made] == [
         (f"{data}/synth_train/5", "7", "5"), (f"{data}/synth_train/6", "9", "6"),

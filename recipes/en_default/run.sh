@@ -108,10 +108,14 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   log "Stage 3: add the real speech (LJSpeech train minus a dev slice, FSDD train, wake words)"
   python recipes/en_default/local/split_lj.py "$kit/ljspeech_part1/train.jsonl" "$data/real"
   # exactly the parts of this run's options, whatever else an earlier run left in synth_train/
-  synth=() part=$((first_part - 1))
-  for count in $parts; do part=$((part + 1)); synth+=("$data/synth_train/$part/manifest.jsonl:1"); done
-  part=0
-  for count in $spoken_parts; do part=$((part + 1)); synth+=("$data/synth_train/spoken-$part/manifest.jsonl:1"); done
+  # add_parts PREFIX FIRST COUNTS: the manifests of parts FIRST, FIRST+1, ... (one per count) to synth
+  add_parts() {
+    local part=$2 count
+    for count in $3; do synth+=("$1$part/manifest.jsonl:1"); part=$((part + 1)); done
+  }
+  synth=()
+  add_parts "$data/synth_train/" "$first_part" "$parts"
+  add_parts "$data/synth_train/spoken-" 1 "$spoken_parts"
   asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:4" \
     "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
