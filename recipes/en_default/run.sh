@@ -25,6 +25,8 @@
 #   run.sh --stage 5 --stop-stage 9 --first-part 5 --parts "16000 16000" --exp exp/en_default_r6 \
 #     --store checkpoints/en_default_r6 --init asr/assets/en_default.pt --set train.lr=5e-4 \
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
+# The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
+# sixth's bundled model.
 set -euo pipefail
 
 stage=0
