@@ -26,7 +26,8 @@
 #     --store checkpoints/en_default_r6 --init asr/assets/en_default.pt --set train.lr=5e-4 \
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
 # The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
-# sixth's bundled model.
+# sixth's bundled model; its unfinished state is committed in checkpoints/en_default_r7, so stage 5 resumes it
+# after stages 1-4 with --first-part 7 --parts "16000 16000" on a bare machine.
 set -euo pipefail
 
 stage=0
