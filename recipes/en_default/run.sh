@@ -26,8 +26,8 @@
 #     --store checkpoints/en_default_r6 --init asr/assets/en_default.pt --set train.lr=5e-4 \
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
 # The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
-# sixth's bundled model; its unfinished state is committed in checkpoints/en_default_r7, so stage 5 resumes it
-# after stages 1-4 with --first-part 7 --parts "16000 16000" on a bare machine.
+# sixth's bundled model; it finished (dev beam + LM 14.92%) without beating the bundle, and its epoch-4
+# weights in checkpoints/en_default_r7 can seed the next schedule (--init checkpoints/en_default_r7/epoch-4.pt).
 set -euo pipefail
 
 stage=0
