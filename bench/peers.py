@@ -26,7 +26,10 @@ class PocketSphinx:
     name = "pocketsphinx 5 (en-us)"
 
     def __init__(self):
-        from pocketsphinx import Decoder
+        try:
+            from pocketsphinx import Decoder
+        except ImportError:
+            raise SystemExit("bench/peers.py needs pocketsphinx: pip install '.[bench]'") from None
 
         self.decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
 
