@@ -2,7 +2,7 @@
 """Our model next to pocketsphinx (CMU, en-us acoustic model + its own 3-gram LM, shipped in its PyPI
 package) on the same manifests, in one run, with the same normaliser on both sides.
 
-Usage: python bench/peers.py MANIFEST... [--model M] [--beam 32 --lm LM]   (pip install '.[bench]')
+Usage: python bench/peers.py MANIFEST... [--model M] [--beam 32 --lm LM]   (pip install -e '.[bench]')
 Prints a markdown table: WER, CER and real-time factor per system and test set.
 """
 
@@ -29,7 +29,7 @@ class PocketSphinx:
         try:
             from pocketsphinx import Decoder
         except ImportError:
-            raise SystemExit("bench/peers.py needs pocketsphinx: pip install '.[bench]'") from None
+            raise SystemExit("bench/peers.py needs pocketsphinx: pip install -e '.[bench]'") from None
 
         self.decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
 

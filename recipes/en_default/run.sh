@@ -27,7 +27,9 @@
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
 # The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
 # sixth's bundled model; it finished (dev beam + LM 14.92%) without beating the bundle, and its epoch-4
-# weights in checkpoints/en_default_r7 can seed the next schedule (--init checkpoints/en_default_r7/epoch-4.pt).
+# weights in checkpoints/en_default_r7 seeded the eighth: fresh parts 9-10 (--first-part 9), exp/store
+# en_default_r8, --init checkpoints/en_default_r7/epoch-4.pt, bundled since the eighteenth session (dev beam + LM
+# 14.52%). A ninth would take --first-part 11 and --init checkpoints/en_default_r8/epoch-4.pt.
 set -euo pipefail
 
 stage=0
