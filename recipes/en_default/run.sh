@@ -28,8 +28,10 @@
 # The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
 # sixth's bundled model; it finished (dev beam + LM 14.92%) without beating the bundle, and its epoch-4
 # weights in checkpoints/en_default_r7 seeded the eighth: fresh parts 9-10 (--first-part 9), exp/store
-# en_default_r8, --init checkpoints/en_default_r7/epoch-4.pt, bundled since the eighteenth session (dev beam + LM
-# 14.52%). A ninth would take --first-part 11 and --init checkpoints/en_default_r8/epoch-4.pt.
+# en_default_r8, --init checkpoints/en_default_r7/epoch-4.pt, bundled in the eighteenth session (dev beam + LM
+# 14.52%). The ninth, bundled since the nineteenth (dev beam + LM 13.81%): --first-part 11, exp/store
+# en_default_r9, --init checkpoints/en_default_r8/epoch-4.pt. A tenth would take --first-part 13 and
+# --init checkpoints/en_default_r9/epoch-4.pt.
 set -euo pipefail
 
 stage=0
