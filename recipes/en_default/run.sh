@@ -30,8 +30,9 @@
 # weights in checkpoints/en_default_r7 seeded the eighth: fresh parts 9-10 (--first-part 9), exp/store
 # en_default_r8, --init checkpoints/en_default_r7/epoch-4.pt, bundled in the eighteenth session (dev beam + LM
 # 14.52%). The ninth, bundled since the nineteenth (dev beam + LM 13.81%): --first-part 11, exp/store
-# en_default_r9, --init checkpoints/en_default_r8/epoch-4.pt. A tenth would take --first-part 13 and
-# --init checkpoints/en_default_r9/epoch-4.pt.
+# en_default_r9, --init checkpoints/en_default_r8/epoch-4.pt. The tenth, one fresh part (--first-part 13
+# --parts "16000", exp/store en_default_r10, --init checkpoints/en_default_r9/epoch-4.pt), was not bundled
+# (dev beam + LM 14.32%) though it is better on LJSpeech (RESULTS.md).
 set -euo pipefail
 
 stage=0
