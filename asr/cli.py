@@ -509,6 +509,37 @@ def corpus_mix(sources: tuple[str, ...], out: Path, seed: int) -> None:
     click.echo(f"{sum(counts.values()):8d}  -> {out}")
 
 
+@corpus.command("perturb")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--copies", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Augmented copies per utterance, each with its own effects.")
+@click.option("--rir-bank", type=click.Path(path_type=Path), help="Cache of simulated room impulse responses.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--skip-broken", is_flag=True, help="Skip broken manifest lines (reported) instead of stopping.")
+@click.option("-j", "--jobs", type=int, help="Parallel processes (default: all cores).")
+def corpus_perturb(manifest: Path, out_dir: Path, copies: int, rir_bank: Path | None, seed: int,
+                   skip_broken: bool, jobs: int | None) -> None:
+    """Augmented copies (speed, noise, reverberation, telephone) of recorded speech into OUT/audio and
+    OUT/manifest.jsonl: variety for the little real speech there is."""
+    from .corpus.perturb import perturb_corpus
+    from .data import read_manifest
+
+    try:
+        out, failures = perturb_corpus(manifest, out_dir, copies=copies, seed=seed,
+                                       rir_bank=rir_bank or (out_dir / "rirs.npz"), jobs=jobs,
+                                       skip_broken=skip_broken)
+        made = read_manifest(out)
+    except (ManifestError, ValueError) as e:
+        _fail(str(e))
+    for f in failures:
+        click.echo(f"error: {f}", err=True)
+    hours = sum(u.duration for u in made) / 3600
+    click.echo(f"{len(made)} utterances ({hours:.2f} h) -> {out}")
+    if failures:
+        click.echo(f"{len(failures)} utterance(s) failed", err=True)
+
+
 @main.group()
 def lm() -> None:
     """Build and tune n-gram language models."""

@@ -6,9 +6,7 @@ over voices and cores, writes 16 kHz FLAC files and a manifest, and skips what a
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import random
 import shutil
@@ -27,6 +25,7 @@ from tqdm import tqdm
 from ..audio import SAMPLE_RATE, AudioError, PathLike, prepare_waveform
 from ..augment import AugmentConfig, Augmenter, load_or_make_rirs
 from ..data import write_manifest
+from .store import check_plan, reusable, write_flac
 
 log = logging.getLogger(__name__)
 
@@ -272,9 +271,8 @@ def _init_worker(augment: AugmentConfig | None, rir_bank: Path | None, babble_ba
 def _run_job(job: Job) -> dict | str:
     """Synthesise (and augment) one utterance; returns its manifest row, or an error message."""
     effects: list[str] = []
-    if job.path.is_file() and job.path.stat().st_size > 0:
-        info = sf.info(str(job.path))
-        duration = info.frames / info.samplerate
+    duration = reusable(job.path)
+    if duration is not None:
         effects = ["(reused)"]
     else:
         try:
@@ -287,9 +285,7 @@ def _run_job(job: Job) -> dict | str:
                 audio, effects = _AUGMENTER(audio, rng, others)
         except (SynthesisError, AudioError, subprocess.TimeoutExpired) as e:
             return f"{job.path.name}: {e}"
-        tmp = job.path.with_suffix(".tmp.flac")
-        sf.write(str(tmp), audio, SAMPLE_RATE, subtype="PCM_16")
-        tmp.replace(job.path)  # a killed run never leaves a half-written file behind
+        write_flac(job.path, audio)
         duration = len(audio) / SAMPLE_RATE
     row = {"audio_filepath": str(job.path), "duration": round(duration, 3), "text": job.text,
            "speaker": job.voice.id, "id": job.path.stem}
@@ -356,7 +352,8 @@ def synthesize_corpus(
         todo.append(Job(index, sentences[index % len(sentences)], chosen[index], prosody,
                         out_dir / "audio" / f"utt{index:07d}.flac",
                         augment_seed=(seed * 1_000_003 + index) if augment is not None else None))
-    _check_plan(out_dir, todo, augment)
+    check_plan(out_dir, [asdict(augment) if augment else None]
+               + [[job.text, job.voice.id, asdict(job.prosody), job.augment_seed] for job in todo])
     babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, voices, seed) if augment else None
     if augment is not None and rir_bank is not None:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
@@ -369,24 +366,6 @@ def synthesize_corpus(
     manifest = out_dir / "manifest.jsonl"
     write_manifest(manifest, rows)
     return manifest, failures
-
-
-def _check_plan(out_dir: Path, todo: Sequence[Job], augment: AugmentConfig | None) -> None:
-    """Record what ``out_dir`` is made of, and refuse to resume it with other settings.
-
-    Audio files are reused by name, so resuming with other sentences, voices, seed or
-    augmentation would pair old audio with new transcripts.
-    """
-    plan = hashlib.sha256()
-    plan.update(json.dumps(asdict(augment) if augment else None).encode())
-    for job in todo:
-        plan.update(json.dumps([job.text, job.voice.id, asdict(job.prosody), job.augment_seed]).encode())
-    digest = plan.hexdigest()
-    record = out_dir / "plan.sha256"
-    if record.is_file() and record.read_text().strip() != digest:
-        raise ValueError(f"{out_dir} holds a corpus made with other settings (sentences, voices, count, seed "
-                         "or augmentation); resume it with the same ones, or write to a new directory")
-    record.write_text(digest + "\n")
 
 
 def _make_babble_bank(path: Path, sentences: Sequence[str], voices: Sequence[Voice], seed: int,

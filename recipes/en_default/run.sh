@@ -2,7 +2,7 @@
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000 16000"]
-#                                  [--first-part 1]
+#                                  [--first-part 1] [--perturb-real true]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--lm-weights "1.5 2 2.5 3 3.5"] [--word-scores "0"]
 # The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
@@ -51,6 +51,8 @@ first_part=1                  # the number of the first of $parts: 5 with --part
 spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words, commands (local/spoken_forms.py)
                               # per part, seeded 100+k; the second part (seventh session) is for AN4's
                               # spelled letters, which the model deleted most
+perturb_real=true             # stage 3: add augmented copies of the real speech (asr corpus perturb): the
+                              # eleventh schedule's change; the first ten trained on it clean (--perturb-real false)
 init=""                       # stage 5: start a new run from this model file's weights (asr train --init)
 set=()                        # stage 5: config overrides, repeatable (asr train --set)
 store=checkpoints/en_default  # committed training state, so that training continues across machines
@@ -124,8 +126,16 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   synth=()
   add_parts "$data/synth_train/" "$first_part" "$parts"
   add_parts "$data/synth_train/spoken-" 1 "$spoken_parts"
-  asr corpus mix "${synth[@]}" "$data/real/lj_train.jsonl:4" \
-    "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5" -o "$data/train.jsonl"
+  real=("$data/real/lj_train.jsonl:4" "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5")
+  if [[ $perturb_real == true ]]; then
+    log "Stage 3: augmented copies of LJSpeech train (4 each) and the wake words (1 each, half of them mixed in)"
+    asr corpus perturb "$data/real/lj_train.jsonl" -o "$data/real/lj_train_perturbed" --copies 4 \
+      --rir-bank "$data/rirs.npz" --seed 21
+    asr corpus perturb "$kit/wakeword/all.jsonl" -o "$data/real/wakeword_perturbed" --copies 1 \
+      --rir-bank "$data/rirs.npz" --seed 22
+    real+=("$data/real/lj_train_perturbed/manifest.jsonl:1" "$data/real/wakeword_perturbed/manifest.jsonl:0.5")
+  fi
+  asr corpus mix "${synth[@]}" "${real[@]}" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
   log "Stage 3: log-mels of train and dev into on-disk shards (computed once; a grown corpus adds only what is new)"
   asr features "$data/train.jsonl" "$data/dev.jsonl" -o "$data/features" --config "$config"
