@@ -196,3 +196,38 @@ def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
         f"{data}/synth_train/5/manifest.jsonl:1", f"{data}/synth_train/6/manifest.jsonl:1",
         f"{data}/synth_train/spoken-1/manifest.jsonl:1"]
     assert len(read_manifest(data / "real" / "lj_dev.jsonl")) == 25
+
+
+def _run_stage3(tmp_path: Path, *options: str) -> list[str]:
+    """Stage 3 with a fake `asr`; returns its calls."""
+    env = _fake_asr(tmp_path)
+    kit, data = tmp_path / "kit", tmp_path / "data"
+    (kit / "ljspeech_part1").mkdir(parents=True)
+    rows = [f'{{"audio_filepath": "audio/LJ{i}.flac", "duration": 1.0, "text": "a"}}' for i in range(30)]
+    (kit / "ljspeech_part1" / "train.jsonl").write_text("\n".join(rows) + "\n")
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "3", "--stop-stage", "3", "--kit", str(kit),
+         "--data", str(data), "--parts", "7", *options], capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    return (tmp_path / "asr.calls").read_text().splitlines()
+
+
+def test_en_default_mixes_augmented_copies_of_the_real_speech(tmp_path):
+    lines = _run_stage3(tmp_path)
+    data, kit = tmp_path / "data", tmp_path / "kit"
+    perturbed = [line.split() for line in lines if line.startswith("corpus perturb")]
+    assert [(p[2], p[p.index("-o") + 1], p[p.index("--copies") + 1]) for p in perturbed] == [
+        (f"{data}/real/lj_train.jsonl", f"{data}/real/lj_train_perturbed", "4"),
+        (f"{kit}/wakeword/all.jsonl", f"{data}/real/wakeword_perturbed", "1")]
+    mix = next(line.split() for line in lines if line.startswith("corpus mix") and "train.jsonl" in line)
+    assert f"{data}/real/lj_train.jsonl:4" in mix  # the clean copies stay
+    assert f"{data}/real/lj_train_perturbed/manifest.jsonl:1" in mix
+    assert f"{data}/real/wakeword_perturbed/manifest.jsonl:0.5" in mix
+
+
+def test_en_default_can_mix_the_real_speech_clean_only(tmp_path):
+    """--perturb-real false: the first ten schedules' mix."""
+    lines = _run_stage3(tmp_path, "--perturb-real", "false")
+    assert not [line for line in lines if line.startswith("corpus perturb")]
+    mix = next(line for line in lines if line.startswith("corpus mix") and "train.jsonl" in line)
+    assert "perturbed" not in mix and f"{tmp_path / 'data'}/real/lj_train.jsonl:4" in mix
