@@ -572,7 +572,7 @@ def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, quant
 
 
 @lm.command("tune")
-@click.argument("manifest", type=click.Path(path_type=Path))
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-m", "--model", "model_path", required=True, type=click.Path(path_type=Path))
 @click.option("--lm", "lm_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--beam", "beam_size", default=32, show_default=True)
@@ -580,9 +580,12 @@ def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, quant
 @click.option("--word-scores", default="-1 0 1 2 3", show_default=True)
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the best values next to the model (MODEL.decoding.yaml), used by default from then on.")
-def lm_tune(manifest: Path, model_path: Path, lm_path: Path, beam_size: int, lm_weights: str, word_scores: str,
-            save: bool) -> None:
-    """Search the LM weight and word bonus that give the lowest WER on a dev MANIFEST."""
+def lm_tune(manifests: tuple[Path, ...], model_path: Path, lm_path: Path, beam_size: int, lm_weights: str,
+            word_scores: str, save: bool) -> None:
+    """Search the LM weight and word bonus that give the lowest WER on dev MANIFESTS.
+
+    With several manifests the objective is the mean of their WERs: each weighs the same, whatever
+    its size (e.g. a little real speech beside much synthetic)."""
     from .data import read_manifest
     from .decoding import DecodingConfig, save_decoding_config
     from .evaluate import score
@@ -590,25 +593,38 @@ def lm_tune(manifest: Path, model_path: Path, lm_path: Path, beam_size: int, lm_
     from .tune import grid_edges, tune_lm
 
     model = _load_transcriber(model_path, "cpu", DecodingConfig())
-    try:
-        utterances = read_manifest(manifest)
-    except ManifestError as e:
-        _fail(str(e))
-    log_probs, refs = [], []
-    for u in utterances:
+    log_probs, refs, sets, names = [], [], [], []
+    for manifest in manifests:
         try:
-            log_probs.append(model.log_probs(model.load(u.audio_filepath)))
-            refs.append(normalize(u.text))
-        except AudioError as e:
-            click.echo(f"error: {e}", err=True)
+            utterances = read_manifest(manifest)
+        except ManifestError as e:
+            _fail(str(e))
+        before = len(refs)
+        for u in utterances:
+            try:
+                log_probs.append(model.log_probs(model.load(u.audio_filepath)))
+                refs.append(normalize(u.text))
+                sets.append(len(names))
+            except AudioError as e:
+                click.echo(f"error: {e}", err=True)
+        if len(refs) > before:
+            names.append(str(manifest))
+        else:
+            click.echo(f"error: {manifest}: no utterance could be read; left out of tuning", err=True)
+    if not refs:
+        _fail("no dev utterance could be read")
     greedy = score(refs, [model.decoder.decode(lp).text for lp in log_probs])
     base = DecodingConfig(method="beam", beam_size=beam_size, lm=str(lm_path))
     weights, scores = [float(x) for x in lm_weights.split()], [float(x) for x in word_scores.split()]
-    best, points = tune_lm(model, log_probs, refs, base, weights, scores)
-    click.echo(f"greedy: WER {100 * greedy.wer:.2f}%, CER {100 * greedy.cer:.2f}%")
+    best, points = tune_lm(model, log_probs, refs, base, weights, scores, sets=sets)
+    objective = "WER" if len(names) == 1 else f"mean WER of {len(names)} sets"
+    click.echo(f"greedy: WER {100 * greedy.wer:.2f}%, CER {100 * greedy.cer:.2f}% (all sets pooled)")
     for p in sorted(points, key=lambda p: (p.wer, p.cer))[:5]:
-        click.echo(f"lm_weight {p.lm_weight:5.2f} word_score {p.word_score:5.2f}: WER {100 * p.wer:.2f}%, "
-                   f"CER {100 * p.cer:.2f}%")
+        per_set = "" if len(names) == 1 else " (" + ", ".join(f"{100 * w:.2f}%" for w in p.set_wers) + ")"
+        click.echo(f"lm_weight {p.lm_weight:5.2f} word_score {p.word_score:5.2f}: {objective} {100 * p.wer:.2f}%"
+                   f"{per_set}, CER {100 * p.cer:.2f}%")
+    if len(names) > 1:
+        click.echo("sets: " + ", ".join(names))
     click.echo(f"best: lm_weight {best.lm_weight}, word_score {best.word_score}")
     for edge in grid_edges(best, weights, scores):
         click.echo(f"note: {edge}")

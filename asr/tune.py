@@ -22,8 +22,9 @@ from .transcribe import Transcriber
 class TuningPoint:
     lm_weight: float
     word_score: float
-    wer: float
+    wer: float  # the objective: the mean of the dev sets' WERs (with one set, its WER)
     cer: float
+    set_wers: tuple[float, ...] = ()  # per dev set, in the order of their indices
 
 
 def tune_lm(
@@ -35,18 +36,24 @@ def tune_lm(
     word_scores: Sequence[float] = (-1.0, 0.0, 1.0, 2.0, 3.0),
     progress: bool = True,
     workers: int | None = None,
+    sets: Sequence[int] | None = None,
 ) -> tuple[DecodingConfig, list[TuningPoint]]:
     """Grid search: decode precomputed ``log_probs`` (each ``(time, vocab)``) with every setting.
 
     Settings are tried in ``workers`` parallel processes (default: all cores), each decoding the
-    whole dev set. Returns the setting with the lowest WER (CER breaks ties) and every point tried.
+    whole dev set. ``sets`` gives each utterance's dev set (0, 1, ...): the objective is then the
+    mean of the sets' WERs, so that a small set (real speech beside much synthetic) weighs as much
+    as a large one. Returns the setting with the lowest objective (CER breaks ties) and every point tried.
     """
     if len(log_probs) != len(references) or not references:
         raise ValueError("need the same, non-zero number of log-prob matrices and references")
+    sets = list(sets) if sets is not None else [0] * len(references)
+    if len(sets) != len(references) or sorted(set(sets)) != list(range(max(sets) + 1)):
+        raise ValueError("sets must give each utterance a set index, 0 to n-1, each used at least once")
     grid = [dataclasses.replace(base, method="beam", lm_weight=w, word_score=s)
             for w, s in itertools.product(lm_weights, word_scores)]
     workers = min(len(grid), workers or os.cpu_count() or 1)
-    job = (model.packaged.tokenizer, model.frame_shift, [lp.cpu() for lp in log_probs], list(references))
+    job = (model.packaged.tokenizer, model.frame_shift, [lp.cpu() for lp in log_probs], list(references), sets)
     if workers > 1:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=job) as pool:
             scores = list(tqdm(pool.map(_score_setting, grid), total=len(grid), desc="tuning", unit="setting",
@@ -54,9 +61,15 @@ def tune_lm(
     else:
         _init_worker(*job)
         scores = [_score_setting(c) for c in tqdm(grid, desc="tuning", unit="setting", disable=not progress)]
-    points = [TuningPoint(c.lm_weight, c.word_score, wer, cer) for c, (wer, cer) in zip(grid, scores)]
+    points = [_point(c, per_set) for c, per_set in zip(grid, scores)]
     best = min(points, key=lambda p: (p.wer, p.cer))
     return dataclasses.replace(base, method="beam", lm_weight=best.lm_weight, word_score=best.word_score), points
+
+
+def _point(config: DecodingConfig, per_set: Sequence[tuple[float, float]]) -> TuningPoint:
+    wers, cers = zip(*per_set)
+    return TuningPoint(config.lm_weight, config.word_score, sum(wers) / len(wers), sum(cers) / len(cers),
+                       tuple(wers))
 
 
 def grid_edges(best: DecodingConfig, lm_weights: Sequence[float], word_scores: Sequence[float]) -> list[str]:
@@ -76,19 +89,24 @@ def grid_edges(best: DecodingConfig, lm_weights: Sequence[float], word_scores: S
     return edges
 
 
-_JOB: tuple | None = None  # (tokenizer, frame_shift, log_probs, references), set once per process
+_JOB: tuple | None = None  # (tokenizer, frame_shift, log_probs, references, sets), set once per process
 
 
 def _init_worker(tokenizer: Tokenizer, frame_shift: float, log_probs: list[torch.Tensor],
-                 references: list[str]) -> None:
+                 references: list[str], sets: list[int]) -> None:
     global _JOB
     torch.set_num_threads(1)
-    _JOB = (tokenizer, frame_shift, log_probs, references)
+    _JOB = (tokenizer, frame_shift, log_probs, references, sets)
 
 
-def _score_setting(config: DecodingConfig) -> tuple[float, float]:
+def _score_setting(config: DecodingConfig) -> list[tuple[float, float]]:
+    """(WER, CER) of each dev set."""
     assert _JOB is not None
-    tokenizer, frame_shift, log_probs, references = _JOB
+    tokenizer, frame_shift, log_probs, references, sets = _JOB
     decoder = build_decoder(config, tokenizer, frame_shift)
-    s = score(references, [decoder.decode(lp).text for lp in log_probs])
-    return s.wer, s.cer
+    hypotheses = [decoder.decode(lp).text for lp in log_probs]
+    per_set = []
+    for k in range(max(sets) + 1):
+        s = score([r for r, i in zip(references, sets) if i == k], [h for h, i in zip(hypotheses, sets) if i == k])
+        per_set.append((s.wer, s.cer))
+    return per_set

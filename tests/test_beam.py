@@ -1,6 +1,5 @@
 """Beam search on hand-made log-probabilities, with and without a lexicon, LM and hotwords."""
 
-import math
 
 import pytest
 import torch

@@ -3,7 +3,6 @@
 import os
 
 import pytest
-import torch
 
 from asr.lm import LMError, build_lm, kenlm_bin_dir, read_vocabulary
 from test_beam import TOK, emissions
@@ -157,3 +156,54 @@ def test_tune_in_parallel_equals_serial(trained_model, espeak_corpus, tiny_lm):
     serial = tune_lm(model, log_probs, [u.text for u in utts], base, workers=1, **kwargs)
     parallel = tune_lm(model, log_probs, [u.text for u in utts], base, workers=2, **kwargs)
     assert serial == parallel and len(serial[1]) == 4
+
+
+def test_tune_on_several_sets_weighs_each_the_same(trained_model, espeak_corpus, tiny_lm):
+    """The objective over two dev sets is the mean of their WERs, each as tuning on it alone measures it."""
+    from asr.data import read_manifest
+    from asr.decoding import DecodingConfig
+    from asr.transcribe import Transcriber
+    from asr.tune import tune_lm
+
+    model = Transcriber.from_file(trained_model / "model.pt")
+    utts = read_manifest(espeak_corpus)
+    log_probs = [model.log_probs(model.load(u.audio_filepath)) for u in utts]
+    refs = [u.text for u in utts]
+    base = DecodingConfig(method="beam", beam_size=8, lm=str(tiny_lm.path))
+    kwargs = dict(lm_weights=(0.0, 3.0), word_scores=(-2.0, 1.0), progress=False, workers=1)
+    sets = [0, 0] + [1] * (len(utts) - 2)
+    _, both = tune_lm(model, log_probs, refs, base, sets=sets, **kwargs)
+    _, first = tune_lm(model, log_probs[:2], refs[:2], base, **kwargs)
+    _, rest = tune_lm(model, log_probs[2:], refs[2:], base, **kwargs)
+    for p, a, b in zip(both, first, rest):
+        assert p.set_wers == (a.wer, b.wer)
+        assert p.wer == pytest.approx((a.wer + b.wer) / 2) and p.cer == pytest.approx((a.cer + b.cer) / 2)
+    with pytest.raises(ValueError, match="set index"):
+        tune_lm(model, log_probs, refs, base, sets=[0, 0] + [2] * (len(utts) - 2), **kwargs)
+
+
+def test_lm_tune_cli_takes_several_manifests_and_reports_each(trained_model, espeak_corpus, tiny_lm, tmp_path):
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from asr.cli import main
+
+    lines = espeak_corpus.read_text().splitlines()
+    root = espeak_corpus.parent
+    rows = [json.loads(line) for line in lines]
+    for r in rows:
+        r["audio_filepath"] = str(root / r["audio_filepath"])
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:3]))
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[3:]))
+    unreadable = {"audio_filepath": str(tmp_path / "missing.wav"), "duration": 1.0, "text": "x"}
+    (tmp_path / "c.jsonl").write_text(json.dumps(unreadable) + "\n")
+    model = tmp_path / "model.pt"
+    shutil.copy(trained_model / "model.pt", model)
+    result = CliRunner().invoke(main, ["lm", "tune", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"),
+                                       str(tmp_path / "c.jsonl"), "-m", str(model), "--lm", str(tiny_lm.path),
+                                       "--lm-weights", "0 1", "--word-scores", "0", "--beam", "8", "--no-save"])
+    assert result.exit_code == 0, result.output
+    assert "mean WER of 2 sets" in result.output and "c.jsonl: no utterance could be read" in result.output
+    assert f"sets: {tmp_path / 'a.jsonl'}, {tmp_path / 'b.jsonl'}" in result.output

@@ -151,7 +151,7 @@ def test_en_default_training_resumes_from_the_committed_state(tmp_path):
 
 
 def test_en_default_tuning_grid_is_an_option(tmp_path):
-    """Stage 7 tunes over the grid given; by default the bundle's rule: word_score 0 alone."""
+    """Stage 7 tunes on dev's two parts over the grid given; by default the bundle's rule: word_score 0 alone."""
     env = _fake_asr(tmp_path)
 
     def tune_args(*options: str) -> list[str]:
@@ -165,6 +165,8 @@ def test_en_default_tuning_grid_is_an_option(tmp_path):
         return args
 
     args = tune_args()
+    # the synthetic dev voices and the real LJSpeech slice as two sets that weigh the same
+    assert args[2:4] == ["data/en_default/dev/manifest.jsonl", "data/en_default/real/lj_dev.jsonl"]
     assert args[args.index("--word-scores") + 1] == "0"
     assert args[args.index("--lm-weights") + 1] == "1.5 2 2.5 3 3.5"
     args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2")
