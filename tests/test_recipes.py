@@ -219,12 +219,18 @@ def test_en_default_mixes_augmented_copies_of_the_real_speech(tmp_path):
     data, kit = tmp_path / "data", tmp_path / "kit"
     perturbed = [line.split() for line in lines if line.startswith("corpus perturb")]
     assert [(p[2], p[p.index("-o") + 1], p[p.index("--copies") + 1]) for p in perturbed] == [
-        (f"{data}/real/lj_train.jsonl", f"{data}/real/lj_train_perturbed", "4"),
-        (f"{kit}/wakeword/all.jsonl", f"{data}/real/wakeword_perturbed", "1")]
+        (f"{data}/real/lj_train.jsonl", f"{data}/real/lj_train_perturbed-21", "4"),
+        (f"{kit}/wakeword/all.jsonl", f"{data}/real/wakeword_perturbed-21", "1")]
+    assert [p[p.index("--seed") + 1] for p in perturbed] == ["21", "22"]
     mix = next(line.split() for line in lines if line.startswith("corpus mix") and "train.jsonl" in line)
     assert f"{data}/real/lj_train.jsonl:4" in mix  # the clean copies stay
-    assert f"{data}/real/lj_train_perturbed/manifest.jsonl:1" in mix
-    assert f"{data}/real/wakeword_perturbed/manifest.jsonl:0.5" in mix
+    assert f"{data}/real/lj_train_perturbed-21/manifest.jsonl:1" in mix
+    assert f"{data}/real/wakeword_perturbed-21/manifest.jsonl:0.5" in mix
+    # another seed: fresh copies in folders of their own
+    (tmp_path / "other").mkdir()
+    calls = _run_stage3(tmp_path / "other", "--perturb-seed", "31")
+    outs = [c.split()[c.split().index("-o") + 1] for c in calls if c.startswith("corpus perturb")]
+    assert [Path(o).name for o in outs] == ["lj_train_perturbed-31", "wakeword_perturbed-31"]
 
 
 def test_en_default_can_mix_the_real_speech_clean_only(tmp_path):

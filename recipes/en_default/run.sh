@@ -2,7 +2,7 @@
 # The default English model: synthetic multi-engine speech + the real speech in the data kit.
 # Every stage is resumable; training continues from exp/en_default/last.pt when it exists.
 # Usage: recipes/en_default/run.sh [--stage N] [--stop-stage N] [--kit ../shared/data] [--parts "16000 23000 16000 16000"]
-#                                  [--first-part 1] [--perturb-real true]
+#                                  [--first-part 1] [--perturb-real true] [--perturb-seed 21]
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--lm-weights "1.5 2 2.5 3 3.5"] [--word-scores "0"]
 # The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
@@ -32,7 +32,13 @@
 # 14.52%). The ninth, bundled since the nineteenth (dev beam + LM 13.81%): --first-part 11, exp/store
 # en_default_r9, --init checkpoints/en_default_r8/epoch-4.pt. The tenth, one fresh part (--first-part 13
 # --parts "16000", exp/store en_default_r10, --init checkpoints/en_default_r9/epoch-4.pt), was not bundled
-# (dev beam + LM 14.32%) though it is better on LJSpeech (RESULTS.md).
+# (dev beam + LM 14.32%) though it is better on LJSpeech (RESULTS.md). The eleventh, bundled since the
+# twentieth session, is the tenth plus augmented copies of the real speech (stage 3, --perturb-real true),
+# judged by stage 7's two-part dev score; exp/store en_default_r11, same --init:
+#   run.sh --stage 3 --stop-stage 3 --first-part 13 --parts "16000"
+#   run.sh --stage 5 --stop-stage 10 --first-part 13 --parts "16000" --exp exp/en_default_r11 \
+#     --store checkpoints/en_default_r11 --init checkpoints/en_default_r9/epoch-4.pt --set train.lr=5e-4 \
+#     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
 set -euo pipefail
 
 stage=0
@@ -53,6 +59,8 @@ spoken_parts="4000 4000"      # synthetic digit strings, numbers, spelled words,
                               # spelled letters, which the model deleted most
 perturb_real=true             # stage 3: add augmented copies of the real speech (asr corpus perturb): the
                               # eleventh schedule's change; the first ten trained on it clean (--perturb-real false)
+perturb_seed=21               # stage 3: seeds those copies (the wake words' is one more); another seed makes fresh
+                              # copies for a new schedule, as a fresh part does for the synthetic speech
 init=""                       # stage 5: start a new run from this model file's weights (asr train --init)
 set=()                        # stage 5: config overrides, repeatable (asr train --set)
 store=checkpoints/en_default  # committed training state, so that training continues across machines
@@ -129,11 +137,12 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   real=("$data/real/lj_train.jsonl:4" "$kit/fsdd/train.jsonl:4" "$kit/wakeword/all.jsonl:0.5")
   if [[ $perturb_real == true ]]; then
     log "Stage 3: augmented copies of LJSpeech train (4 each) and the wake words (1 each, half of them mixed in)"
-    asr corpus perturb "$data/real/lj_train.jsonl" -o "$data/real/lj_train_perturbed" --copies 4 \
-      --rir-bank "$data/rirs.npz" --seed 21
-    asr corpus perturb "$kit/wakeword/all.jsonl" -o "$data/real/wakeword_perturbed" --copies 1 \
-      --rir-bank "$data/rirs.npz" --seed 22
-    real+=("$data/real/lj_train_perturbed/manifest.jsonl:1" "$data/real/wakeword_perturbed/manifest.jsonl:0.5")
+    lj_copies=$data/real/lj_train_perturbed-$perturb_seed wake_copies=$data/real/wakeword_perturbed-$perturb_seed
+    asr corpus perturb "$data/real/lj_train.jsonl" -o "$lj_copies" --copies 4 --rir-bank "$data/rirs.npz" \
+      --seed "$perturb_seed"
+    asr corpus perturb "$kit/wakeword/all.jsonl" -o "$wake_copies" --copies 1 --rir-bank "$data/rirs.npz" \
+      --seed $((perturb_seed + 1))
+    real+=("$lj_copies/manifest.jsonl:1" "$wake_copies/manifest.jsonl:0.5")
   fi
   asr corpus mix "${synth[@]}" "${real[@]}" -o "$data/train.jsonl"
   asr corpus mix "$data/dev/manifest.jsonl:1" "$data/real/lj_dev.jsonl:1" -o "$data/dev.jsonl"
