@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from .config import ConfigError
+
 
 @dataclass(frozen=True)
 class World:
@@ -28,6 +30,13 @@ class World:
         return self.size > 1
 
 
+def backend_for(device_type: str) -> str:
+    """The process group's backend. On GPUs NCCL carries the gradients, but the small control tensors
+    (stop flags, loss checks, dev results, parameter checksums) live on the CPU, which NCCL cannot reduce:
+    they go through gloo."""
+    return "cpu:gloo,cuda:nccl" if device_type == "cuda" else "gloo"
+
+
 def init_world(device_type: str) -> World:
     """Join the process group torchrun set up (idempotent); a single process needs none."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -35,10 +44,14 @@ def init_world(device_type: str) -> World:
         return World()
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
-        backend = "nccl" if device_type == "cuda" else "gloo"
         if device_type == "cuda":
+            if local_rank >= torch.cuda.device_count():
+                raise ConfigError(
+                    f"process {rank} has LOCAL_RANK {local_rank}, but this node has "
+                    f"{torch.cuda.device_count()} GPU(s): start one process per GPU (torchrun "
+                    f"--nproc_per_node {torch.cuda.device_count()}), or train on the CPU (--set train.device=cpu)")
             torch.cuda.set_device(local_rank)
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend=backend_for(device_type))
     return World(rank, size, local_rank)
 
 

@@ -1,10 +1,16 @@
-"""The same `asr train` under torchrun: 2 processes, gloo backend, replicas kept in sync."""
+"""`asr train` under torchrun: 2 processes on the CPU (gloo), replicas kept in sync; a node with too few GPUs."""
 
 import csv
 import os
 import subprocess
 import sys
 
+import pytest
+import torch
+import torch.distributed as dist
+
+from asr.config import ConfigError
+from asr.distributed import init_world
 from conftest import REPO
 
 
@@ -16,7 +22,7 @@ def test_torchrun_two_processes_gloo(espeak_corpus, tmp_path):
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
          "-m", "asr.cli", "-v", "train", "--config", str(REPO / "tests/overfit.yaml"),
          "--train", str(espeak_corpus), "--dev", str(espeak_corpus), "--out", str(out),
-         "--set", "train.epochs=3", "--set", "model.hidden_size=16", "--set", "model.num_layers=1"],
+         "--set", "train.epochs=3", "--set", "train.device=cpu", "--set", "model.hidden_size=16", "--set", "model.num_layers=1"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
@@ -30,3 +36,13 @@ def test_torchrun_two_processes_gloo(espeak_corpus, tmp_path):
     durations = [u.duration for u in read_manifest(espeak_corpus)]
     per_rank = len(DurationBatchSampler(durations, 6.0, num_replicas=2, rank=0))
     assert int(rows[-1]["step"]) == 3 * per_rank
+
+
+def test_more_processes_on_a_node_than_gpus_is_a_config_error(monkeypatch):
+    """torchrun --nproc_per_node above the GPU count: one clear message, not CUDA's 'invalid device ordinal'."""
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "1"), ("LOCAL_RANK", "1")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    with pytest.raises(ConfigError, match=r"this node has 1 GPU\(s\): start one process per GPU"):
+        init_world("cuda")

@@ -119,7 +119,7 @@ def test_init_starts_a_new_run_from_a_model_file(trained_model, espeak_corpus, t
     config = load_config(REPO / "tests" / "overfit.yaml", {"train.epochs": 1})
     run = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, init=trained_model / "model.pt", progress=False)
     for k, v in run.model.state_dict().items():
-        assert torch.equal(v, source.model.state_dict()[k]), k
+        assert torch.equal(v.cpu(), source.model.state_dict()[k]), k  # the run may be on a GPU
     assert run.tokenizer.state_dict() == source.tokenizer.state_dict()
     assert run.step == 0 and not run.optimizer.state_dict()["state"]
     # One more epoch from the memorised model (a fresh warm-up) keeps it good: the start was not random.
@@ -239,6 +239,7 @@ def test_amp_cpu_applies_only_where_the_cpu_has_bf16(espeak_corpus, tmp_path, mo
     """Emulated bf16 made a training step ~25x slower than fp32 on an AVX2-only CPU: the trainer drops it."""
     monkeypatch.setattr("asr.device.cpu_bf16_native", lambda: native)
     monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n: 2.0)  # the timed step: see test_device
-    config = load_config(REPO / "tests" / "overfit.yaml", {"train.amp_cpu": True, "model.hidden_size": 16})
+    config = load_config(REPO / "tests" / "overfit.yaml",
+                         {"train.amp_cpu": True, "model.hidden_size": 16, "train.device": "cpu"})
     trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
     assert trainer.cpu_bf16 is native
