@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,13 @@ SENTENCES = [
     "lay white in g seven please",
     "bin blue with h eight again",
 ]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a test's own process group (a fixed one can be taken)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def require_espeak() -> None:

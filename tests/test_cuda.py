@@ -6,7 +6,6 @@ on the CPU.
 """
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -22,22 +21,16 @@ from asr.model import CTCModel, ModelConfig
 from asr.package import load_model_file
 from asr.train import Trainer
 from asr.transcribe import Transcriber
-from conftest import REPO
+from conftest import REPO, free_port
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_cuda_backend_carries_cpu_control_tensors_and_cuda_gradients(monkeypatch):
     """asr.distributed reduces small CPU tensors (stop flags, loss checks, dev results, checksums), which
     NCCL alone refuses; DDP's gradients are CUDA tensors. One process group must carry both."""
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
-    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
+    monkeypatch.setenv("MASTER_PORT", str(free_port()))
     dist.init_process_group(backend_for("cuda"), rank=0, world_size=1)
     try:
         flag = torch.tensor([1.0])
@@ -105,7 +98,7 @@ def test_more_processes_than_gpus_is_a_clear_error(espeak_corpus, tmp_path):
     procs = torch.cuda.device_count() + 1
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(procs), "--master_port",
-         str(_free_port()), "-m", "asr.cli", "train", "--config", str(REPO / "tests/overfit.yaml"),
+         str(free_port()), "-m", "asr.cli", "train", "--config", str(REPO / "tests/overfit.yaml"),
          "--train", str(espeak_corpus), "--dev", str(espeak_corpus), "--out", str(tmp_path / "exp")],
         capture_output=True, text=True, env=env, timeout=300,
     )

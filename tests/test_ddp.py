@@ -11,7 +11,7 @@ import torch.distributed as dist
 
 from asr.config import ConfigError
 from asr.distributed import init_world
-from conftest import REPO
+from conftest import REPO, free_port
 
 
 def test_torchrun_two_processes_gloo(espeak_corpus, tmp_path):
@@ -19,7 +19,7 @@ def test_torchrun_two_processes_gloo(espeak_corpus, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RANK", "WORLD_SIZE", "MASTER_"))}
     env["OMP_NUM_THREADS"] = "1"
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
          "-m", "asr.cli", "-v", "train", "--config", str(REPO / "tests/overfit.yaml"),
          "--train", str(espeak_corpus), "--dev", str(espeak_corpus), "--out", str(out),
          "--set", "train.epochs=3", "--set", "train.device=cpu", "--set", "model.hidden_size=16", "--set", "model.num_layers=1"],
