@@ -39,8 +39,11 @@
 #   run.sh --stage 5 --stop-stage 10 --first-part 13 --parts "16000" --exp exp/en_default_r11 \
 #     --store checkpoints/en_default_r11 --init checkpoints/en_default_r9/epoch-4.pt --set train.lr=5e-4 \
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
-# The twelfth, the eleventh again from its final model on fresh audio (part 14, fresh augmented copies), was not
-# bundled (score 10.87% against 10.80%; RESULTS.md); its epoch-4 weights are in checkpoints/en_default_r12:
+# The twelfth, the eleventh again from its final model on fresh audio (part 14, fresh augmented copies), did not
+# beat it alone (score 10.87% against 10.80%); the average of the two did (10.66%) and is bundled (RESULTS.md):
+#   asr average checkpoints/en_default_r11/epoch-4.pt checkpoints/en_default_r12/epoch-4.pt \
+#     -o exp/en_default_r1112_avg/final.pt, then stages 7, 8 and 10 with --exp exp/en_default_r1112_avg
+# The twelfth itself (epoch-4 weights in checkpoints/en_default_r12):
 #   run.sh --stage 1 --stop-stage 4 --first-part 14 --parts "16000" --perturb-seed 31
 #   run.sh --stage 5 --stop-stage 8 --first-part 14 --parts "16000" --exp exp/en_default_r12 \
 #     --store checkpoints/en_default_r12 --init checkpoints/en_default_r11/epoch-4.pt --set train.lr=5e-4 \
