@@ -45,11 +45,11 @@ def init_world(device_type: str) -> World:
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
         if device_type == "cuda":
-            if local_rank >= torch.cuda.device_count():
+            gpus = torch.cuda.device_count()
+            if local_rank >= gpus:
                 raise ConfigError(
-                    f"process {rank} has LOCAL_RANK {local_rank}, but this node has "
-                    f"{torch.cuda.device_count()} GPU(s): start one process per GPU (torchrun "
-                    f"--nproc_per_node {torch.cuda.device_count()}), or train on the CPU (--set train.device=cpu)")
+                    f"process {rank} has LOCAL_RANK {local_rank}, but this node has {gpus} GPU(s): start one "
+                    f"process per GPU (torchrun --nproc_per_node {gpus}), or train on the CPU (--set train.device=cpu)")
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend_for(device_type))
     return World(rank, size, local_rank)

@@ -101,21 +101,21 @@ def bidirectional_rnn(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Ten
     (RESULTS.md, "Spot measurements"); on an H200 a packed step took 2-3x as long ("GPU checks").
     """
     call = torch.lstm if isinstance(rnn, nn.LSTM) else torch.gru
-    for layer in range(rnn.num_layers):
-        if layer > 0:
-            x = nn.functional.dropout(x, rnn.dropout, rnn.training)
-        outputs = []
-        for suffix, inputs in (("", x), ("_reverse", reverse_within(x, lengths))):
-            weights = [getattr(rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-            state = (h0, h0) if call is torch.lstm else h0
-            with warnings.catch_warnings():
-                # cuDNN warns that these weights are not its flattened buffer and copies them at each call;
-                # even so, this path is 2-3x as fast as a packed sequence on an H200 (RESULTS.md, "GPU checks")
-                warnings.filterwarnings("ignore", "RNN module weights are not part of single contiguous")
+    with warnings.catch_warnings():
+        # cuDNN warns that these weights are not its flattened buffer and copies them at each call;
+        # even so, this path is 2-3x as fast as a packed sequence on an H200 (RESULTS.md, "GPU checks")
+        warnings.filterwarnings("ignore", "RNN module weights are not part of single contiguous")
+        for layer in range(rnn.num_layers):
+            if layer > 0:
+                x = nn.functional.dropout(x, rnn.dropout, rnn.training)
+            outputs = []
+            for suffix, inputs in (("", x), ("_reverse", reverse_within(x, lengths))):
+                weights = [getattr(rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+                state = (h0, h0) if call is torch.lstm else h0
                 out = call(inputs, state, weights, True, 1, 0.0, rnn.training, False, True)[0]
-            outputs.append(out if not suffix else reverse_within(out, lengths))
-        x = torch.cat(outputs, dim=-1)
+                outputs.append(out if not suffix else reverse_within(out, lengths))
+            x = torch.cat(outputs, dim=-1)
     return x
 
 
