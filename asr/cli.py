@@ -340,6 +340,27 @@ def average(models: tuple[Path, ...], exp_dir: Path | None, last: int | None, be
 
 
 @main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--layers", required=True, type=int, help="Encoder layers of the grown model (more than MODEL has).")
+@click.option("--seed", default=0, show_default=True, help="Seeds the new layers' initial weights.")
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path))
+def grow(model: Path, layers: int, seed: int, out: Path) -> None:
+    """Stack new encoder layers on MODEL's trained ones, to train on with `asr train --init OUT
+    --set model.num_layers=N`."""
+    from .grow import deepen
+    from .package import load_model_file, save_model
+
+    try:
+        parent = load_model_file(model)
+        grown = deepen(parent, layers, seed)
+        save_model(grown, out)
+    except ModelFileError as e:
+        _fail(str(e))
+    click.echo(f"{model}: {parent.model.config.num_layers} -> {layers} encoder layers, "
+               f"{grown.model.num_parameters() / 1e6:.2f}M parameters -> {out}")
+
+
+@main.command()
 @click.argument("manifests", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-c", "--config", "config_path", type=click.Path(path_type=Path),

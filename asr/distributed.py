@@ -14,6 +14,11 @@ import torch.distributed as dist
 
 from .config import ConfigError
 
+# Whether init_world created the process group, and so must destroy it: a group left alive at exit
+# lets gloo's threads be torn down while joinable, which aborts the process ("terminate called
+# without an active exception") after the work is done.
+_owns_group = False
+
 
 @dataclass(frozen=True)
 class World:
@@ -52,6 +57,8 @@ def init_world(device_type: str) -> World:
                     f"process per GPU (torchrun --nproc_per_node {gpus}), or train on the CPU (--set train.device=cpu)")
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend_for(device_type))
+        global _owns_group
+        _owns_group = True
     return World(rank, size, local_rank)
 
 
@@ -104,6 +111,9 @@ def parameters_in_sync(world: World, module: torch.nn.Module) -> bool:
     return all(torch.equal(gathered[0], g) for g in gathered[1:])
 
 
-def shutdown(world: World) -> None:
-    if world.distributed and dist.is_initialized():
+def shutdown() -> None:
+    """Destroy the process group if init_world created it (one made by the caller is left to the caller)."""
+    global _owns_group
+    if _owns_group and dist.is_initialized():
         dist.destroy_process_group()
+    _owns_group = False

@@ -33,7 +33,7 @@ from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
 from .device import autocast, cpu_autocast_wanted, needs_grad_scaler, select_device
 from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast_from_main, init_world, \
-    parameters_in_sync
+    parameters_in_sync, shutdown
 from .evaluate import score
 from .feature_cache import FeatureCacheError, FeatureShards
 from .features import CMVNAccumulator, FeatureAugment, FeatureConfig
@@ -536,4 +536,12 @@ def train(config: ExperimentConfig, train_manifest: PathLike, dev_manifest: Path
           **options: Any) -> TrainResult:
     """Train a CTC model (options: ``resume``, ``skip_broken``, ``progress``, ``init``: a model file to
     start from); see the module docstring for what is written to ``out_dir``."""
-    return Trainer(config, train_manifest, dev_manifest, out_dir, **options).fit()
+    try:
+        result = Trainer(config, train_manifest, dev_manifest, out_dir, **options).fit()
+    except TrainingStopped:
+        shutdown()  # every process agreed to stop (any_true): all of them reach this point
+        raise
+    # Not after other errors: there one process may fail while the others wait in a collective, and
+    # destroying the group would hang.
+    shutdown()
+    return result

@@ -46,3 +46,27 @@ def test_more_processes_on_a_node_than_gpus_is_a_config_error(monkeypatch):
     monkeypatch.setattr(dist, "is_initialized", lambda: False)
     with pytest.raises(ConfigError, match=r"this node has 1 GPU\(s\): start one process per GPU"):
         init_world("cuda")
+
+
+def test_shutdown_destroys_only_the_group_init_world_made(monkeypatch):
+    """A group left alive at exit can abort the process ('terminate called without an active exception');
+    one the caller made is the caller's to destroy."""
+    from asr import distributed
+
+    init = dist.init_process_group
+    monkeypatch.setattr(dist, "init_process_group",
+                        lambda backend: init(backend, store=dist.HashStore(), rank=0, world_size=1))
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    init_world("cpu")
+    assert dist.is_initialized()
+    distributed.shutdown()
+    assert not dist.is_initialized()
+
+    init("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        assert init_world("cpu").rank == 0
+        distributed.shutdown()
+        assert dist.is_initialized(), "a group made by the caller survives shutdown()"
+    finally:
+        dist.destroy_process_group()

@@ -243,3 +243,37 @@ def test_amp_cpu_applies_only_where_the_cpu_has_bf16(espeak_corpus, tmp_path, mo
                          {"train.amp_cpu": True, "model.hidden_size": 16, "train.device": "cpu"})
     trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
     assert trainer.cpu_bf16 is native
+
+
+def test_grow_stacks_new_layers_on_the_trained_ones(trained_model, espeak_corpus, tmp_path):
+    """`asr grow`: the parent's layers, CMVN and output layer copied, a new seeded top layer; trainable with
+    --init; fewer layers than the parent's is a clear error."""
+    from click.testing import CliRunner
+
+    from asr.cli import main
+
+    parent = load_model_file(trained_model / "model.pt")
+    n = parent.model.config.num_layers
+    out = tmp_path / "grown.pt"
+    result = CliRunner().invoke(main, ["grow", str(trained_model / "model.pt"), "--layers", str(n + 1), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    grown = load_model_file(out)
+    assert grown.model.config.num_layers == n + 1 and grown.metadata["grown_from_layers"] == n
+    old, new = parent.model.state_dict(), grown.model.state_dict()
+    for key, value in old.items():
+        assert torch.equal(new[key], value), key
+    added = [k for k in new if k not in old]
+    assert sorted(added) == sorted(f"rnn.{w}_l{n}{d}" for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                                   for d in ("", "_reverse"))
+    again = tmp_path / "again.pt"
+    CliRunner().invoke(main, ["grow", str(trained_model / "model.pt"), "--layers", str(n + 1), "-o", str(again)])
+    assert torch.equal(load_model_file(again).model.state_dict()[added[0]], new[added[0]]), "seeded"
+
+    config = load_config(REPO / "tests" / "overfit.yaml", {"train.epochs": 1, "model.num_layers": n + 1})
+    run = Trainer(config, espeak_corpus, espeak_corpus, tmp_path / "exp", init=out, progress=False)
+    assert run.model.config.num_layers == n + 1
+    assert run.fit().epochs_run == 1
+
+    result = CliRunner().invoke(main, ["grow", str(trained_model / "model.pt"), "--layers", str(n), "-o", str(again)])
+    assert result.exit_code != 0 and f"has {n} encoder layers already" in result.output
+    assert "Traceback" not in result.output
