@@ -48,6 +48,11 @@
 #   run.sh --stage 5 --stop-stage 8 --first-part 14 --parts "16000" --exp exp/en_default_r12 \
 #     --store checkpoints/en_default_r12 --init checkpoints/en_default_r11/epoch-4.pt --set train.lr=5e-4 \
 #     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
+# The thirteenth grows the bundle to 4 layers (asr grow) and trains it on the twelfth's data (RESULTS.md):
+#   asr grow asr/assets/en_default.pt --layers 4 --seed 0 -o exp/en_default_r13_init.pt
+#   run.sh --stage 5 --stop-stage 7 --first-part 14 --parts "16000" --exp exp/en_default_r13 \
+#     --store checkpoints/en_default_r13 --init exp/en_default_r13_init.pt --set model.num_layers=4 \
+#     --set train.lr=1e-3 --set train.warmup_steps=300 --set train.epochs=4 --average-last 2
 set -euo pipefail
 
 stage=0
