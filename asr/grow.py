@@ -9,15 +9,11 @@ as they were, and the output layer adapts to the new top layer during training.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import torch
 
 from .model import CTCModel
 from .package import ModelFileError, PackagedModel
-
-_RNN_WEIGHT = re.compile(r"rnn\.(?:weight|bias)_(?:ih|hh)_l(\d+)(?:_reverse)?$")
-
 
 def deepen(packaged: PackagedModel, num_layers: int, seed: int = 0) -> PackagedModel:
     """A copy of ``packaged`` with ``num_layers`` encoder layers: its own layers at the bottom, the rest new
@@ -30,11 +26,13 @@ def deepen(packaged: PackagedModel, num_layers: int, seed: int = 0) -> PackagedM
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = CTCModel(config)
-    missing, unexpected = model.load_state_dict(old.state_dict(), strict=False)
-    # Only the new layers' weights may be missing (rnn.weight_ih_l3, ..._reverse); nothing may be left over.
-    stray = [k for k in missing if not ((m := _RNN_WEIGHT.match(k)) and int(m.group(1)) >= old.config.num_layers)]
-    if unexpected or stray:
-        raise ModelFileError(f"cannot grow this model: unexpected weights {unexpected + stray}")
+    # The new layers keep their fresh weights; every parent weight must find its place (strict load).
+    state = model.state_dict()
+    state.update(old.state_dict())
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise ModelFileError(f"cannot grow this model: {str(e).splitlines()[0]}") from None
     model.eval()
     metadata = {"parameters": model.num_parameters(), "grown_from_layers": old.config.num_layers}
     return dataclasses.replace(packaged, model=model, metadata=metadata)
