@@ -53,6 +53,19 @@
 #   run.sh --stage 5 --stop-stage 7 --first-part 14 --parts "16000" --exp exp/en_default_r13 \
 #     --store checkpoints/en_default_r13 --init exp/en_default_r13_init.pt --set model.num_layers=4 \
 #     --set train.lr=1e-3 --set train.warmup_steps=300 --set train.epochs=4 --average-last 2
+# The fourteenth and fifteenth are the grown model's warm restarts on fresh audio, each from the one before's last
+# epoch; the average of their last epochs is bundled since the twenty-third session (RESULTS.md):
+#   run.sh --stage 1 --stop-stage 4 --first-part 15 --parts "16000" --perturb-seed 41
+#   run.sh --stage 5 --stop-stage 7 --first-part 15 --parts "16000" --exp exp/en_default_r14 \
+#     --store checkpoints/en_default_r14 --init checkpoints/en_default_r13/epoch-4.pt --set model.num_layers=4 \
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=4 --average-last 2
+#   run.sh --stage 2 --stop-stage 4 --first-part 16 --parts "16000" --perturb-seed 51
+#   run.sh --stage 5 --stop-stage 7 --first-part 16 --parts "16000" --exp exp/en_default_r15 \
+#     --store checkpoints/en_default_r15 --init checkpoints/en_default_r14/epoch-4.pt --set model.num_layers=4 \
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 2 \
+#     --lm-weights "1.5 2 2.5 3 3.5 4"
+#   asr average checkpoints/en_default_r14/epoch-4.pt checkpoints/en_default_r15/epoch-3.pt \
+#     -o exp/en_default_r1415_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1415_avg
 set -euo pipefail
 
 stage=0
