@@ -6,6 +6,7 @@ WORLD_SIZE and LOCAL_RANK from the environment; run plainly, it is a world of on
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -112,8 +113,13 @@ def parameters_in_sync(world: World, module: torch.nn.Module) -> bool:
 
 
 def shutdown() -> None:
-    """Destroy the process group if init_world created it (one made by the caller is left to the caller)."""
+    """Destroy the process group if init_world created it (one made by the caller is left to the caller).
+
+    Every process must call it: it waits for the others, so that none closes its connections while a
+    peer still reads from them."""
     global _owns_group
     if _owns_group and dist.is_initialized():
+        gc.collect()  # objects in reference cycles (a dropped DDP wrapper) may still hold the group
+        dist.barrier()
         dist.destroy_process_group()
     _owns_group = False

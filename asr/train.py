@@ -383,6 +383,9 @@ class Trainer:
             if not parameters_in_sync(self.world, self.model):
                 raise TrainingError("DDP replicas diverged: parameters differ between processes")
             log.info("DDP: parameters of all %d processes are in sync", self.world.size)
+            # The DDP wrapper's reducer holds the process group: let it go now, so that shutdown() frees
+            # the group's gloo threads while the interpreter is alive, not at exit (where they abort).
+            self.ddp_model = self.model
         return TrainResult(self.out_dir, epochs_run, self.step, self.best["wer"], self.best["cer"],
                            self.best["epoch"], self.skipped, time.time() - started)
 
