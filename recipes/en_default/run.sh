@@ -66,6 +66,9 @@
 #     --lm-weights "1.5 2 2.5 3 3.5 4"
 #   asr average checkpoints/en_default_r14/epoch-4.pt checkpoints/en_default_r15/epoch-3.pt \
 #     -o exp/en_default_r1415_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1415_avg
+# The sixteenth (4 epochs; part 17, --perturb-seed 61, --init checkpoints/en_default_r15/epoch-3.pt) and the
+# seventeenth (2 epochs; part 18, --perturb-seed 71, --init checkpoints/en_default_r16/epoch-4.pt) repeat the
+# fifteenth's two commands with exp/store en_default_r16 and en_default_r17; neither beat the bundle on dev.
 set -euo pipefail
 
 stage=0
