@@ -68,7 +68,17 @@
 #     -o exp/en_default_r1415_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1415_avg
 # The sixteenth (4 epochs; part 17, --perturb-seed 61, --init checkpoints/en_default_r15/epoch-3.pt) and the
 # seventeenth (2 epochs; part 18, --perturb-seed 71, --init checkpoints/en_default_r16/epoch-4.pt) repeat the
-# fifteenth's two commands with exp/store en_default_r16 and en_default_r17; neither beat the bundle on dev.
+# fifteenth's two commands with exp/store en_default_r16 and en_default_r17; neither beat the bundle on dev alone.
+# The eighteenth repeats them with stronger SpecAugment (part 19, --perturb-seed 81 on a bare machine); the average of
+# its last epoch and the seventeenth's is bundled since the twenty-fifth session (RESULTS.md):
+#   run.sh --stage 1 --stop-stage 4 --first-part 19 --parts "16000" --perturb-seed 81
+#   run.sh --stage 5 --stop-stage 7 --first-part 19 --parts "16000" --exp exp/en_default_r18 \
+#     --store checkpoints/en_default_r18 --init checkpoints/en_default_r17/epoch-2.pt --set model.num_layers=4 \
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=4 --set train.spec_augment.freq_width=27 \
+#     --set train.spec_augment.time_masks=4 --set train.spec_augment.max_time_width=40 --average-last 2 \
+#     --lm-weights "1.5 2 2.5 3 3.5 4"
+#   asr average checkpoints/en_default_r17/epoch-2.pt checkpoints/en_default_r18/epoch-4.pt \
+#     -o exp/en_default_r1718_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1718_avg
 set -euo pipefail
 
 stage=0
