@@ -79,6 +79,8 @@
 #     --lm-weights "1.5 2 2.5 3 3.5 4"
 #   asr average checkpoints/en_default_r17/epoch-2.pt checkpoints/en_default_r18/epoch-4.pt \
 #     -o exp/en_default_r1718_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1718_avg
+# The nineteenth (not bundled) repeats the eighteenth's stage-5 command on the same data from checkpoints/en_default_r18/epoch-4.pt
+# with exp/store en_default_r19, --set train.epochs=2 and --set train.seed=1235.
 set -euo pipefail
 
 stage=0
