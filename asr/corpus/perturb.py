@@ -9,17 +9,15 @@ perturbation and NeMo's offline augmentation do for small corpora.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from ..audio import SAMPLE_RATE, AudioError, PathLike
 from ..augment import AugmentConfig, Augmenter, load_or_make_rirs
-from ..data import Utterance, load_utterance, read_manifest, write_manifest
-from .store import check_plan, reusable, write_flac
+from ..data import Utterance, load_utterance, read_manifest
+from .store import check_plan, make_corpus, reusable, write_flac
 
 
 @dataclass(frozen=True)
@@ -97,13 +95,7 @@ def perturb_corpus(
                + [[str(u.audio_filepath), u.offset, u.duration, u.text] for u in utterances])
     if rir_bank is not None and augment.reverb_prob > 0:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
-    rows, failures = [], []
     init = (augment, Path(rir_bank) if rir_bank is not None and augment.reverb_prob > 0 else None)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=init) as pool:
-        results = pool.map(_run_job, todo, chunksize=8)
-        for result in tqdm(results, total=len(todo), desc="perturbing", unit="utt", disable=not progress):
-            (failures.append(result) if isinstance(result, str) else rows.append(result))
-    out = out_dir / "manifest.jsonl"
-    write_manifest(out, rows)
-    return out, failures
+    return make_corpus(out_dir, todo, _run_job, initializer=_init_worker, initargs=init, jobs=jobs, chunksize=8,
+                       desc="perturbing", progress=progress)
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 import soundfile as sf
+from tqdm import tqdm
 
 from ..audio import SAMPLE_RATE
+from ..data import write_manifest
+
+Job = TypeVar("Job")
 
 
 def check_plan(out_dir: Path, items: Iterable[object]) -> None:
@@ -43,3 +48,22 @@ def write_flac(path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) ->
     tmp = path.with_suffix(".tmp.flac")
     sf.write(str(tmp), audio, sample_rate, subtype="PCM_16")
     tmp.replace(path)
+
+
+def make_corpus(out_dir: Path, todo: Sequence[Job], run_job: Callable[[Job], dict | str], *,
+                initializer: Callable[..., None], initargs: tuple, jobs: int | None, chunksize: int,
+                desc: str, progress: bool = True) -> tuple[Path, list[str]]:
+    """Run ``run_job`` on each job in worker processes and write ``out_dir/manifest.jsonl`` from its rows.
+
+    ``run_job`` (a module-level function, so that it pickles) returns a manifest row, or a string
+    saying why that job failed: a failure is reported, never fatal, so one bad input does not lose
+    the rest. Returns the manifest path and the failures (one line each).
+    """
+    rows, failures = [], []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs) as pool:
+        results = pool.map(run_job, todo, chunksize=chunksize)
+        for result in tqdm(results, total=len(todo), desc=desc, unit="utt", disable=not progress):
+            (failures.append(result) if isinstance(result, str) else rows.append(result))
+    manifest = out_dir / "manifest.jsonl"
+    write_manifest(manifest, rows)
+    return manifest, failures

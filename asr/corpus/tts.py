@@ -13,19 +13,16 @@ import shutil
 import subprocess
 import tempfile
 from abc import ABC, abstractmethod
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import soundfile as sf
-from tqdm import tqdm
 
 from ..audio import SAMPLE_RATE, AudioError, PathLike, prepare_waveform
 from ..augment import AugmentConfig, Augmenter, load_or_make_rirs
-from ..data import write_manifest
-from .store import check_plan, reusable, write_flac
+from .store import check_plan, make_corpus, reusable, write_flac
 
 log = logging.getLogger(__name__)
 
@@ -357,15 +354,9 @@ def synthesize_corpus(
     babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, voices, seed) if augment else None
     if augment is not None and rir_bank is not None:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
-    rows, failures = [], []
     init = (augment, Path(rir_bank) if rir_bank else None, babble_bank)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=init) as pool:
-        results = pool.map(_run_job, todo, chunksize=16)
-        for result in tqdm(results, total=len(todo), desc="synthesising", unit="utt", disable=not progress):
-            (failures.append(result) if isinstance(result, str) else rows.append(result))
-    manifest = out_dir / "manifest.jsonl"
-    write_manifest(manifest, rows)
-    return manifest, failures
+    return make_corpus(out_dir, todo, _run_job, initializer=_init_worker, initargs=init, jobs=jobs, chunksize=16,
+                       desc="synthesising", progress=progress)
 
 
 def _make_babble_bank(path: Path, sentences: Sequence[str], voices: Sequence[Voice], seed: int,
