@@ -222,7 +222,8 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
     """WER, CER, SER and error analysis of a model on each MANIFEST.
 
     Writes hyps.jsonl, errs.txt (icefall-style alignments), summary.json and a self-contained
-    report.html per manifest; several manifests end with one markdown table.
+    report.html per manifest, each with a per-speaker breakdown when the manifest names speakers;
+    several manifests end with one markdown table.
     """
     import dataclasses as dc
 

@@ -63,6 +63,20 @@ class UtteranceResult:
         return self.word_errors / n if n else float(self.word_errors > 0)
 
 
+@dataclass(frozen=True)
+class SpeakerScore:
+    """Word errors of one speaker's utterances (sclite's per-speaker summary)."""
+
+    speaker: str
+    utterances: int
+    words: int  # reference words
+    errors: int
+
+    @property
+    def wer(self) -> float:
+        return self.errors / self.words if self.words else float(self.errors > 0)
+
+
 @dataclass
 class EvaluationReport:
     name: str
@@ -90,10 +104,28 @@ class EvaluationReport:
         return {"substitutions": subs.most_common(n), "deletions": dels.most_common(n),
                 "insertions": ins.most_common(n)}
 
+    def by_speaker(self) -> list[SpeakerScore]:
+        """Per-speaker word error rates, worst first; empty when the manifest names no speakers.
+
+        A test set's WER can hide one voice that fails: the speakers' spread says whether the errors
+        are everywhere or in a few voices.
+        """
+        groups: dict[str, list[UtteranceResult]] = collections.defaultdict(list)
+        for u in self.utterances:
+            if u.speaker is not None:
+                groups[u.speaker].append(u)
+        scores = [SpeakerScore(name, len(us), sum(len(u.reference.split()) for u in us),
+                               sum(u.word_errors for u in us)) for name, us in groups.items()]
+        return sorted(scores, key=lambda s: (-s.wer, s.speaker))
+
     def summary(self) -> dict:
-        return {"name": self.name, **self.score.summary(), "failed": self.failed,
-                "audio_seconds": round(self.audio_seconds, 2), "real_time_factor": round(self.rtf, 4),
-                "decoding": self.decoding, "frequent_errors": self.frequent_errors()}
+        out = {"name": self.name, **self.score.summary(), "failed": self.failed,
+               "audio_seconds": round(self.audio_seconds, 2), "real_time_factor": round(self.rtf, 4),
+               "decoding": self.decoding, "frequent_errors": self.frequent_errors()}
+        if speakers := self.by_speaker():
+            out["speakers"] = {s.speaker: {"utterances": s.utterances, "words": s.words, "errors": s.errors,
+                                           "wer": round(s.wer, 4)} for s in speakers}
+        return out
 
 
 def build_report(name: str, ids: Sequence[str], references: Sequence[str], hypotheses: Sequence[str],
@@ -123,6 +155,9 @@ def errs_text(report: EvaluationReport) -> str:
     lines += [f"{c}   {pair}" for pair, c in errors["substitutions"]]
     lines += ["", "DELETIONS: count ref"] + [f"{c}   {w}" for w, c in errors["deletions"]]
     lines += ["", "INSERTIONS: count hyp"] + [f"{c}   {w}" for w, c in errors["insertions"]]
+    if speakers := report.by_speaker():
+        lines += ["", "PER-SPEAKER: %WER errors words utterances speaker (worst first)"]
+        lines += [f"{100 * s.wer:.2f}   {s.errors}   {s.words}   {s.utterances}   {s.speaker}" for s in speakers]
     return "\n".join(lines) + "\n"
 
 
@@ -162,16 +197,10 @@ def plots(report: EvaluationReport) -> dict[str, str]:
     out["wer_by_duration"] = _png(fig)
     plt.close(fig)
 
-    speakers = collections.defaultdict(list)
-    for u in utts:
-        if u.speaker is not None:
-            speakers[u.speaker].append(u)
-    if speakers:
-        names = sorted(speakers, key=lambda s: -sum(u.word_errors for u in speakers[s]))[:30]
-        values = [100 * sum(u.word_errors for u in speakers[s]) / max(1, sum(len(u.reference.split())
-                                                                             for u in speakers[s])) for s in names]
+    if speakers := report.by_speaker()[:30]:
+        names = [s.speaker for s in speakers]
         fig, ax = plt.subplots(figsize=(max(5, 0.3 * len(names) + 2), 3.2))
-        ax.bar(names, values, color="#dd8452")
+        ax.bar(names, [100 * s.wer for s in speakers], color="#dd8452")
         ax.set(ylabel="WER %", title="WER by speaker (worst 30)")
         ax.tick_params(axis="x", rotation=70, labelsize=7)
         fig.tight_layout()
@@ -198,6 +227,11 @@ def html_report(report: EvaluationReport) -> str:
         f"<div><h3>{kind}</h3><table><tr><th>word</th><th>count</th></tr>"
         + "".join(f"<tr><td>{e(str(w))}</td><td>{c}</td></tr>" for w, c in rows) + "</table></div>"
         for kind, rows in errors.items())
+    speakers = "".join(f"<tr><td>{e(sp.speaker)}</td><td>{sp.utterances}</td><td>{sp.words}</td><td>{sp.errors}</td>"
+                       f"<td>{100 * sp.wer:.2f}%</td></tr>" for sp in report.by_speaker())
+    if speakers:
+        speakers = ("<h2>Speakers (worst first)</h2><table><tr><th>speaker</th><th>utterances</th><th>ref words</th>"
+                    f"<th>errors</th><th>WER</th></tr>{speakers}</table>")
     colours = {"C": "", "S": "sub", "D": "del", "I": "ins"}
     rows = []
     for u in sorted(report.utterances, key=lambda u: -u.word_errors):
@@ -217,7 +251,7 @@ padding:2px 6px;font-size:13px}} .sub{{background:#fde2a1}} .del{{background:#f8
 <td>{s.words.reference_length}</td><td>{report.audio_seconds / 60:.1f}</td><td>{report.rtf:.4f}</td>
 <td>{report.failed}</td></tr></table>
 <p>Decoding: {e(json.dumps(report.decoding))}</p>
-{images}<h2>Most frequent errors</h2><div class="errs">{tables}</div>
+{images}{speakers}<h2>Most frequent errors</h2><div class="errs">{tables}</div>
 <h2>Utterances (most errors first)</h2><p><span class="sub">substitution</span> <span class="del">deletion</span>
 <span class="ins">insertion</span></p><table><tr><th>id</th><th>s</th><th>errors</th><th>alignment</th></tr>
 {"".join(rows)}</table></body></html>
@@ -231,8 +265,11 @@ def write_report(report: EvaluationReport, out_dir: Path) -> dict[str, Path]:
              (("hyps", "hyps.jsonl"), ("errs", "errs.txt"), ("summary", "summary.json"), ("html", "report.html"))}
     with open(paths["hyps"], "w", encoding="utf-8") as f:
         for u in report.utterances:
-            f.write(json.dumps({"id": u.id, "ref": u.reference, "hyp": u.hypothesis, "errors": u.word_errors,
-                                "wer": round(u.wer, 4), "duration": u.duration}) + "\n")
+            row = {"id": u.id, "ref": u.reference, "hyp": u.hypothesis, "errors": u.word_errors,
+                   "wer": round(u.wer, 4), "duration": u.duration}
+            if u.speaker is not None:
+                row["speaker"] = u.speaker
+            f.write(json.dumps(row) + "\n")
     paths["errs"].write_text(errs_text(report), encoding="utf-8")
     paths["summary"].write_text(json.dumps(report.summary(), indent=2) + "\n")
     paths["html"].write_text(html_report(report), encoding="utf-8")

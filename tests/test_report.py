@@ -1,6 +1,7 @@
+import json
 import re
 
-from asr.report import EditOp, build_report, errs_text, html_report, markdown_table, word_alignment
+from asr.report import EditOp, build_report, errs_text, html_report, markdown_table, word_alignment, write_report
 
 
 def test_word_alignment_marks():
@@ -47,3 +48,26 @@ def test_html_report_contains_the_figures():
 def test_markdown_table():
     table = markdown_table([_report(), _report()])
     assert table.count("| set | 3 | 22.22% |") == 2
+
+
+def test_per_speaker_breakdown_in_every_output(tmp_path):
+    r = _report()
+    a, b = r.by_speaker()[::-1]  # worst first: b has 1 error in 2 words, a 1 in 7
+    assert (b.speaker, b.utterances, b.words, b.errors, b.wer) == ("b", 1, 2, 1, 0.5)
+    assert (a.speaker, a.utterances, a.words, a.errors) == ("a", 2, 7, 1)
+    assert r.summary()["speakers"] == {"b": {"utterances": 1, "words": 2, "errors": 1, "wer": 0.5},
+                                       "a": {"utterances": 2, "words": 7, "errors": 1, "wer": 0.1429}}
+    text = errs_text(r)
+    assert text.endswith("PER-SPEAKER: %WER errors words utterances speaker (worst first)\n"
+                         "50.00   1   2   1   b\n14.29   1   7   2   a\n")
+    assert "<td>b</td><td>1</td><td>2</td><td>1</td><td>50.00%</td>" in html_report(r)
+    paths = write_report(r, tmp_path)
+    rows = [json.loads(line) for line in paths["hyps"].read_text().splitlines()]
+    assert [row["speaker"] for row in rows] == ["a", "b", "a"]
+
+
+def test_no_speaker_section_without_speakers(tmp_path):
+    r = build_report("set", ["u1"], ["hello world"], ["hello"], [1.0], [None], decode_seconds=0.1)
+    assert r.by_speaker() == [] and "speakers" not in r.summary()
+    assert "PER-SPEAKER" not in errs_text(r) and "Speakers (worst first)" not in html_report(r)
+    assert "speaker" not in json.loads(write_report(r, tmp_path)["hyps"].read_text())
