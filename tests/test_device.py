@@ -51,6 +51,24 @@ def test_bf16_speedup_is_timed_on_a_copy():
     assert torch.equal(rng, torch.random.get_rng_state())  # dropout in the probe drew from a forked RNG
 
 
+def test_bf16_speedup_times_fp32_and_bf16_in_turn():
+    """Interleaved, so that a burst of other load cannot land on one precision only."""
+
+    class Probe(torch.nn.Module):
+        calls: list[bool] = []  # on the class: the probe that runs is a deep copy
+
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, features, lengths):
+            Probe.calls.append(torch.is_autocast_enabled("cpu"))
+            return (features * self.weight,)
+
+    cpu_bf16_speedup(Probe(), 4, batch=1, frames=5, repeats=3)
+    assert Probe.calls == [False, True] * 4  # one warm-up of each, then three timed pairs
+
+
 def test_bf16_speedup_rejects_an_empty_probe():
     with pytest.raises(ValueError, match="must be positive"):
         cpu_bf16_speedup(_tiny_model(), 8, frames=0)
