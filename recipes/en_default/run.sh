@@ -80,7 +80,10 @@
 #   asr average checkpoints/en_default_r17/epoch-2.pt checkpoints/en_default_r18/epoch-4.pt \
 #     -o exp/en_default_r1718_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1718_avg
 # The nineteenth (not bundled) repeats the eighteenth's stage-5 command on the same data from checkpoints/en_default_r18/epoch-4.pt
-# with exp/store en_default_r19, --set train.epochs=2 and --set train.seed=1235.
+# with exp/store en_default_r19, --set train.epochs=2 and --set train.seed=1235. The twentieth and twenty-first (not
+# bundled) repeat the eighteenth's stage-5 command on fresh part 20 (run.sh --stage 2 --stop-stage 3 --first-part 20
+# --parts "16000" --perturb-seed 91, then --first-part 20) with --set train.epochs=2, exp/store en_default_r20 and
+# en_default_r21, --init checkpoints/en_default_r19/epoch-2.pt and asr/assets/en_default.pt (RESULTS.md).
 set -euo pipefail
 
 stage=0
