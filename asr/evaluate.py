@@ -10,6 +10,11 @@ import jiwer
 from .text import normalize
 
 
+def error_rate(errors: int, reference_length: int) -> float:
+    """Errors over reference length; an empty reference with errors (insertions) counts as rate 1."""
+    return errors / reference_length if reference_length else float(errors > 0)
+
+
 @dataclass(frozen=True)
 class ErrorCounts:
     substitutions: int
@@ -27,10 +32,7 @@ class ErrorCounts:
 
     @property
     def rate(self) -> float:
-        """Errors over reference length; an empty reference with insertions counts as rate 1 per unit."""
-        if self.reference_length == 0:
-            return float(self.insertions > 0)
-        return self.errors / self.reference_length
+        return error_rate(self.errors, self.reference_length)
 
 
 @dataclass(frozen=True)

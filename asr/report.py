@@ -13,7 +13,7 @@ from typing import Sequence
 
 import jiwer
 
-from .evaluate import Score, score
+from .evaluate import Score, error_rate, score
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class UtteranceResult:
 
     @property
     def wer(self) -> float:
-        n = sum(o.op != "I" for o in self.ops)
-        return self.word_errors / n if n else float(self.word_errors > 0)
+        return error_rate(self.word_errors, sum(o.op != "I" for o in self.ops))
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class SpeakerScore:
 
     @property
     def wer(self) -> float:
-        return self.errors / self.words if self.words else float(self.errors > 0)
+        return error_rate(self.errors, self.words)
 
 
 @dataclass
