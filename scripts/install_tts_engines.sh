@@ -23,13 +23,16 @@ enable_components() {
 main_packages=(espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)
 extra_packages=(mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils rhvoice rhvoice-english
                 festvox-rablpc16k festvox-don)
+# Other languages' diphones that espeak-ng drives in English (engine mbrola-accented: foreign-accented speakers).
+accented_packages=(mbrola-af1 mbrola-nl2 mbrola-fr1 mbrola-fr4 mbrola-de1 mbrola-de2 mbrola-de3 mbrola-de4 mbrola-de5
+                   mbrola-de6 mbrola-gr2 mbrola-hu1 mbrola-pl1 mbrola-ro1 mbrola-sw1 mbrola-sw2)
 
 enable_components
 $sudo apt-get update -qq
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get install -y -qq --no-install-recommends "${main_packages[@]}" >/dev/null
 # One by one, so that a package missing from this mirror does not stop the others.
-for p in "${extra_packages[@]}"; do
+for p in "${extra_packages[@]}" "${accented_packages[@]}"; do
   $sudo apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 || echo "warning: could not install $p" >&2
 done
 echo "installed TTS engines:"

@@ -58,6 +58,20 @@ def test_choose_voices_by_engine_weight():
     assert 0.45 < share_b < 0.55, "engine weights, not voice counts, decide the mix"
 
 
+def test_an_engine_without_weight_leaves_the_draws_unchanged():
+    import random
+
+    from asr.corpus.tts import Voice
+
+    voices = [Voice("a", str(i)) for i in range(5)] + [Voice("c", "x")]
+    added = voices[:5] + [Voice("b", str(i)) for i in range(16)] + voices[5:]
+    weights = {"a": 3, "c": 1}
+    before = choose_voices(voices, 500, random.Random(7), weights)
+    assert choose_voices(added, 500, random.Random(7), {**weights, "b": 0}) == before
+    assert choose_voices(added, 500, random.Random(7), weights) == before
+    assert any(v.engine == "b" for v in choose_voices(added, 500, random.Random(7), {**weights, "b": 1}))
+
+
 @pytest.mark.parametrize("name", sorted(ENGINES))
 def test_each_installed_engine_speaks(name):
     engine_cls = ENGINES[name]

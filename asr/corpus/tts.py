@@ -146,6 +146,21 @@ class Mbrola(EspeakNG):
         return super().synthesize(text, voice, gentle)
 
 
+class MbrolaAccented(Mbrola):
+    """English with a foreign accent: espeak-ng's English front end on other languages' MBROLA diphones.
+
+    Sixteen more speakers of a kind the native voices lack (English phonemes mapped onto German, French,
+    Swedish, ... diphones); a separate engine, so that its weight is set apart from the native voices'.
+    """
+
+    name = "mbrola-accented"
+    VOICES = ("af1", "nl2", "fr1", "fr4", "de1", "de2", "de3", "de4", "de5", "de6", "gr2", "hu1", "pl1", "ro1",
+              "sw1", "sw2")
+
+    def voices(self) -> list[Voice]:
+        return [Voice(self.name, f"mb-{v}-en") for v in self.VOICES if Path("/usr/share/mbrola", v).exists()]
+
+
 class Flite(_FileOutputEngine):
     """CMU Flite: kal16 (diphone), awb, rms, slt (clustergen)."""
 
@@ -224,7 +239,9 @@ class RHVoice(_FileOutputEngine):
               "-t", str(int(70 + 60 * prosody.pitch)), "-o", str(path)], text, stdin=text)
 
 
-ENGINES: dict[str, type[TTSEngine]] = {e.name: e for e in (EspeakNG, Mbrola, Flite, Festival, Pico, RHVoice)}
+ENGINES: dict[str, type[TTSEngine]] = {
+    e.name: e for e in (EspeakNG, Mbrola, MbrolaAccented, Flite, Festival, Pico, RHVoice)
+}
 
 
 def available_engines(names: Sequence[str] | None = None) -> list[TTSEngine]:
@@ -351,7 +368,10 @@ def synthesize_corpus(
                         augment_seed=(seed * 1_000_003 + index) if augment is not None else None))
     check_plan(out_dir, [asdict(augment) if augment else None]
                + [[job.text, job.voice.id, asdict(job.prosody), job.augment_seed] for job in todo])
-    babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, voices, seed) if augment else None
+    # Babble speakers come from the weighted engines only, so that an engine added with no weight (kept out
+    # of older corpora) changes neither their voices nor their babble.
+    speakers = [v for v in voices if not engine_weights or engine_weights.get(v.engine, 0) > 0]
+    babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, speakers, seed) if augment else None
     if augment is not None and rir_bank is not None:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
     init = (augment, Path(rir_bank) if rir_bank else None, babble_bank)

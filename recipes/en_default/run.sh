@@ -121,6 +121,8 @@ assets=asr/assets             # where the bundled model lives (package data)
 # Voices never used in training: dev/test measure unseen voices, of five engines.
 held_out_voices=(espeak-ng:en-029+f3 espeak-ng:en-us-nyc+m4 rhvoice:clb flite:awb festival:ked mbrola:mb-us2)
 engine_weights=(espeak-ng=3 mbrola=1 flite=1.2 festival=0.8 pico=1.2 rhvoice=2)
+accented_weight=2             # the foreign-accented mbrola voices' weight (engine mbrola-accented, 16 voices), from
+accented_first_part=21        # this part on; the parts before drew none of them and keep their voices (RESULTS.md)
 
 . "$(dirname "$0")/../shared/parse_options.sh"
 lm=$data/lm/lm5.bin  # the word LM of beam search (stage 4)
@@ -152,19 +154,22 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   weights=(); for w in "${engine_weights[@]}"; do weights+=(--engine-weight "$w"); done
   asr corpus synth "$data/text/dev.txt" -o "$data/dev" "${only[@]}" --count 300 --seed 11
   asr corpus synth "$data/text/test.txt" -o "$data/test" "${only[@]}" --count 500 --seed 12
-  # synth_parts TEXT OUT SEED0 FIRST COUNTS: part k (FIRST, FIRST+1, ...; of COUNTS utterances) into OUTk,
-  # seeded SEED0 + k, so that adding a part keeps the ones already made.
+  # synth_parts TEXT OUT SEED0 FIRST COUNTS ACCENTED: part k (FIRST, FIRST+1, ...; of COUNTS utterances) into OUTk,
+  # seeded SEED0 + k, so that adding a part keeps the ones already made. ACCENTED: the first part of the series
+  # with the accented voices (0: none).
   synth_parts() {
-    local part=$(($4 - 1)) count
+    local part=$(($4 - 1)) count accented
     for count in $5; do
       part=$((part + 1))
+      accented=()
+      if [[ $6 -gt 0 && $part -ge $6 ]]; then accented=(--engine-weight "mbrola-accented=$accented_weight"); fi
       log "Stage 2: $2$part ($count utterances)"
-      asr corpus synth "$1" -o "$2$part" "${excl[@]}" "${weights[@]}" \
+      asr corpus synth "$1" -o "$2$part" "${excl[@]}" "${weights[@]}" "${accented[@]}" \
         --count "$count" --augment --rir-bank "$data/rirs.npz" --seed $(($3 + part))
     done
   }
-  synth_parts "$data/text/train.txt" "$data/synth_train/" 0 "$first_part" "$parts"
-  synth_parts "$data/text_spoken/train.txt" "$data/synth_train/spoken-" 100 1 "$spoken_parts"
+  synth_parts "$data/text/train.txt" "$data/synth_train/" 0 "$first_part" "$parts" "$accented_first_part"
+  synth_parts "$data/text_spoken/train.txt" "$data/synth_train/spoken-" 100 1 "$spoken_parts" 0
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
