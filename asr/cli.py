@@ -481,8 +481,9 @@ def corpus_synth(sentences: Path, out_dir: Path, engines: tuple[str, ...], engin
         _fail(str(e))
     for f in failures:
         click.echo(f"error: {f}", err=True)
-    engines_used = sorted({v.engine for v in voices})
-    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {len(voices)} voices of "
+    engines_used = sorted({v.engine for v in voices if not weights or weights.get(v.engine, 0) > 0})
+    speakers = sum(v.engine in engines_used for v in voices)
+    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {speakers} voices of "
                f"{len(engines_used)} engine(s) ({', '.join(engines_used)}): {manifest}")
     if failures:
         click.echo(f"{len(failures)} utterance(s) failed", err=True)

@@ -111,3 +111,12 @@ def test_transcribe_never_overwrites_an_input(trained_model, espeak_corpus, tmp_
     result = run("transcribe", victim, "--model", trained_model / "model.pt", "-f", "json", "--output-dir", tmp_path)
     assert result.exit_code == 1 and "refusing to overwrite" in result.output
     assert victim.read_bytes() == before
+
+
+def test_corpus_synth_refuses_a_misspelt_engine_weight(tmp_path):
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("one two three\n")
+    result = run("corpus", "synth", sentences, "-o", tmp_path / "out", "--engine-weight", "espeak-ng=1",
+                 "--engine-weight", "mbrola-acented=2")
+    assert result.exit_code == 1 and "unknown TTS engine(s) mbrola-acented" in result.output
+    assert not (tmp_path / "out" / "manifest.jsonl").exists()

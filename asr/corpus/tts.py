@@ -353,6 +353,9 @@ def synthesize_corpus(
     of effects (seeded per utterance, so the corpus is the same for the same seed, whatever the
     number of processes). Returns the manifest path and the failures (one line each).
     """
+    unknown = sorted(set(engine_weights or {}) - set(ENGINES))
+    if unknown:  # a misspelt name would otherwise silently get no utterances
+        raise ValueError(f"engine weight for unknown TTS engine(s) {', '.join(unknown)}; known: {', '.join(ENGINES)}")
     if not voices:
         raise ValueError("no voices to synthesise with (is a TTS engine installed?)")
     out_dir = Path(out_dir).resolve()
