@@ -200,6 +200,21 @@ def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
     assert len(read_manifest(data / "real" / "lj_dev.jsonl")) == 25
 
 
+def test_en_default_draws_the_accented_voices_from_part_21_on(tmp_path):
+    """Parts before --accented-first-part keep their voice draws: the accented engine gets no weight there."""
+    env = _fake_asr(tmp_path)
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "2", "--stop-stage", "2", "--data",
+         str(tmp_path / "data"), "--first-part", "20", "--parts", "7 9", "--spoken-parts", "3"],
+        capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    made = [line.split() for line in (tmp_path / "asr.calls").read_text().splitlines()
+            if line.startswith("corpus synth") and "--augment" in line]
+    accented = {m[m.index("-o") + 1].rsplit("/", 1)[1]: "mbrola-accented=2" in m for m in made}
+    assert accented == {"20": False, "21": True, "spoken-1": False}
+    assert all("mbrola=1" in m for m in made)
+
+
 def _run_stage3(tmp_path: Path, *options: str) -> list[str]:
     """Stage 3 with a fake `asr`; returns its calls."""
     env = _fake_asr(tmp_path)
