@@ -86,8 +86,8 @@
 # en_default_r21, --init checkpoints/en_default_r19/epoch-2.pt and asr/assets/en_default.pt (RESULTS.md).
 # The twenty-second (not bundled) adds the foreign-accented mbrola voices (part 21: run.sh --stage 2 --stop-stage 3
 # --first-part 21 --parts "16000" --perturb-seed 101) and repeats the twenty-first's command with --first-part 21 and
-# exp/store en_default_r22. The twenty-third repeats it on fresh part 22 (--first-part 22, --perturb-seed 111) with
-# exp/store en_default_r23 and --init checkpoints/en_default_r22/epoch-2.pt (RESULTS.md).
+# exp/store en_default_r22. The twenty-third (not bundled) repeats it on fresh part 22 (--first-part 22, --perturb-seed
+# 111) with exp/store en_default_r23 and --init checkpoints/en_default_r22/epoch-2.pt (RESULTS.md).
 set -euo pipefail
 
 stage=0
