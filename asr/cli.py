@@ -460,7 +460,7 @@ def corpus_synth(sentences: Path, out_dir: Path, engines: tuple[str, ...], engin
     """Synthesise SENTENCES (one per line) into OUT/audio and OUT/manifest.jsonl."""
     from .augment import AugmentConfig
     from .corpus.sentences import sample_sentences
-    from .corpus.tts import available_engines, synthesize_corpus
+    from .corpus.tts import available_engines, drawable_voices, synthesize_corpus
     from .text import normalize
 
     lines = [normalize(line) for line in sentences.read_text(encoding="utf-8").splitlines()]
@@ -481,9 +481,9 @@ def corpus_synth(sentences: Path, out_dir: Path, engines: tuple[str, ...], engin
         _fail(str(e))
     for f in failures:
         click.echo(f"error: {f}", err=True)
-    engines_used = sorted({v.engine for v in voices if not weights or weights.get(v.engine, 0) > 0})
-    speakers = sum(v.engine in engines_used for v in voices)
-    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {speakers} voices of "
+    speakers = drawable_voices(voices, weights)
+    engines_used = sorted({v.engine for v in speakers})
+    click.echo(f"{len(lines) * repeats - len(failures)} utterances from {len(speakers)} voices of "
                f"{len(engines_used)} engine(s) ({', '.join(engines_used)}): {manifest}")
     if failures:
         click.echo(f"{len(failures)} utterance(s) failed", err=True)

@@ -316,15 +316,20 @@ def _trim_silence(audio: np.ndarray, threshold: float = 1e-3, margin: int = 1600
     return audio[max(0, loud[0] - margin) : loud[-1] + margin]
 
 
+def drawable_voices(voices: Sequence[Voice], engine_weights: dict[str, float] | None = None) -> list[Voice]:
+    """The voices that can be drawn: all of them without weights, else those of engines with a positive weight."""
+    return [v for v in voices if not engine_weights or engine_weights.get(v.engine, 0) > 0]
+
+
 def choose_voices(voices: Sequence[Voice], count: int, rng: random.Random,
                   engine_weights: dict[str, float] | None = None) -> list[Voice]:
     """``count`` voices drawn with replacement: uniformly, or first an engine by weight, then a voice."""
     if not engine_weights:
         return [voices[rng.randrange(len(voices))] for _ in range(count)]
     by_engine: dict[str, list[Voice]] = {}
-    for v in voices:
+    for v in drawable_voices(voices, engine_weights):
         by_engine.setdefault(v.engine, []).append(v)
-    engines = [e for e in by_engine if engine_weights.get(e, 0) > 0]
+    engines = list(by_engine)
     if not engines:
         raise ValueError("no voice belongs to an engine with a positive weight")
     weights = [engine_weights[e] for e in engines]
@@ -373,8 +378,9 @@ def synthesize_corpus(
                + [[job.text, job.voice.id, asdict(job.prosody), job.augment_seed] for job in todo])
     # Babble speakers come from the weighted engines only, so that an engine added with no weight (kept out
     # of older corpora) changes neither their voices nor their babble.
-    speakers = [v for v in voices if not engine_weights or engine_weights.get(v.engine, 0) > 0]
-    babble_bank = _make_babble_bank(out_dir / "babble.npz", sentences, speakers, seed) if augment else None
+    # Babble speakers are drawable voices only: an engine added with no weight leaves older corpora's babble as it was.
+    babble_bank = (_make_babble_bank(out_dir / "babble.npz", sentences, drawable_voices(voices, engine_weights), seed)
+                   if augment else None)
     if augment is not None and rir_bank is not None:
         load_or_make_rirs(rir_bank)  # simulate once here, not in every worker
     init = (augment, Path(rir_bank) if rir_bank else None, babble_bank)
