@@ -132,13 +132,15 @@ class Mbrola(EspeakNG):
 
     name = "mbrola"
     VOICES = ("us1", "us2", "us3", "en1")
+    VOICE_NAME = "mb-{}"  # espeak-ng's voice name for a diphone set in /usr/share/mbrola
 
     @classmethod
     def available(cls) -> bool:
         return shutil.which("espeak-ng") is not None and shutil.which("mbrola") is not None
 
     def voices(self) -> list[Voice]:
-        return [Voice(self.name, f"mb-{v}") for v in self.VOICES if Path("/usr/share/mbrola", v).exists()]
+        installed = [v for v in self.VOICES if Path("/usr/share/mbrola", v).exists()]
+        return [Voice(self.name, self.VOICE_NAME.format(v)) for v in installed]
 
     def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> tuple[np.ndarray, int]:
         # mbrola voices are sensitive to extreme settings: keep pitch and rate in a narrower band.
@@ -156,9 +158,7 @@ class MbrolaAccented(Mbrola):
     name = "mbrola-accented"
     VOICES = ("af1", "nl2", "fr1", "fr4", "de1", "de2", "de3", "de4", "de5", "de6", "gr2", "hu1", "pl1", "ro1",
               "sw1", "sw2")
-
-    def voices(self) -> list[Voice]:
-        return [Voice(self.name, f"mb-{v}-en") for v in self.VOICES if Path("/usr/share/mbrola", v).exists()]
+    VOICE_NAME = "mb-{}-en"
 
 
 class Flite(_FileOutputEngine):
@@ -376,8 +376,6 @@ def synthesize_corpus(
                         augment_seed=(seed * 1_000_003 + index) if augment is not None else None))
     check_plan(out_dir, [asdict(augment) if augment else None]
                + [[job.text, job.voice.id, asdict(job.prosody), job.augment_seed] for job in todo])
-    # Babble speakers come from the weighted engines only, so that an engine added with no weight (kept out
-    # of older corpora) changes neither their voices nor their babble.
     # Babble speakers are drawable voices only: an engine added with no weight leaves older corpora's babble as it was.
     babble_bank = (_make_babble_bank(out_dir / "babble.npz", sentences, drawable_voices(voices, engine_weights), seed)
                    if augment else None)
