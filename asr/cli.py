@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -30,43 +31,61 @@ def main(verbose: bool) -> None:
 
 
 def _decoding_options(f):
-    """Options shared by the commands that decode."""
+    """Options shared by the commands that decode, handed to the command as one ``decoding`` dict."""
     options = [
         click.option("--beam", "beam_size", type=int, help="Beam search with this beam (default: the model's "
                      "tuned settings, else greedy)."),
+        click.option("--beam-tokens", "beam_size_token", type=click.IntRange(min=0),
+                     help="Tokens tried per frame in beam search, likeliest first; 0: all (default: the model's "
+                     "setting, else all)."),
+        click.option("--beam-threshold", type=click.FloatRange(min=0, min_open=True),
+                     help="Drop beam hypotheses this far (log-prob) below the best (default: the model's setting, "
+                     "else 25)."),
         click.option("--lm", "lm_path", type=click.Path(path_type=Path), help="KenLM binary for shallow fusion."),
         click.option("--lm-weight", type=float, help="LM weight (default: tuned value or 0.5)."),
         click.option("--word-score", type=float, help="Word insertion bonus (default: tuned value or 0)."),
         click.option("--greedy", is_flag=True, help="Greedy decoding even if the model has tuned beam settings."),
     ]
+    names = ("beam_size", "beam_size_token", "beam_threshold", "lm_path", "lm_weight", "word_score", "greedy")
+
+    @functools.wraps(f)
+    def command(*args, **kwargs):
+        return f(*args, decoding={name: kwargs.pop(name) for name in names}, **kwargs)
+
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
-def _decoding_config(model_path: Path | None, beam_size: int | None, lm_path: Path | None, lm_weight: float | None,
-                     word_score: float | None, greedy: bool, nbest: int = 1):
-    """Command-line options over the model's tuned settings (model.decoding.yaml) over defaults."""
+def _decoding_config(model_path: Path | None, decoding: dict, nbest: int = 1):
+    """Command-line options (``decoding``, from ``_decoding_options``) over the model's tuned settings
+    (model.decoding.yaml) over defaults."""
     import dataclasses
 
     from .decoding import DecodingConfig, load_decoding_config
     from .package import DEFAULT_MODEL
 
     base = load_decoding_config(model_path or DEFAULT_MODEL) or DecodingConfig()
-    if greedy:
+    if decoding["greedy"]:
         return DecodingConfig()
     changes: dict = {"nbest": nbest}
-    if beam_size is not None:
-        changes.update(method="beam", beam_size=beam_size)
-    if lm_path is not None:
-        changes.update(method="beam", lm=str(lm_path))
-    if lm_weight is not None:
-        changes["lm_weight"] = lm_weight
-    if word_score is not None:
-        changes["word_score"] = word_score
+    if decoding["beam_size"] is not None:
+        changes.update(method="beam", beam_size=decoding["beam_size"])
+    if decoding["beam_size_token"] is not None:
+        changes["beam_size_token"] = decoding["beam_size_token"] or None  # 0: every token
+    if decoding["beam_threshold"] is not None:
+        changes["beam_threshold"] = decoding["beam_threshold"]
+    if decoding["lm_path"] is not None:
+        changes.update(method="beam", lm=str(decoding["lm_path"]))
+    for name in ("lm_weight", "word_score"):
+        if decoding[name] is not None:
+            changes[name] = decoding[name]
     if nbest > 1:
         changes["method"] = "beam"
-    return dataclasses.replace(base, **changes)
+    try:
+        return dataclasses.replace(base, **changes)
+    except ValueError as e:
+        _fail(str(e))
 
 
 def _load_transcriber(model_path: Path | None, device: str, decoding, hotwords: tuple[str, ...] = ()):
@@ -112,8 +131,7 @@ def expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
 @click.option("--nbest", default=1, show_default=True, help="Print the N best hypotheses (json: an 'nbest' list).")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, output_dir: Path | None,
-               beam_size: int | None, lm_path: Path | None, lm_weight: float | None, word_score: float | None,
-               greedy: bool, hotwords: tuple[str, ...], nbest: int, device: str) -> None:
+               decoding: dict, hotwords: tuple[str, ...], nbest: int, device: str) -> None:
     """Transcribe audio files, folders of them (recursively) or manifests (.jsonl).
 
     Files of any length are read in blocks and split at pauses. A file that fails is reported on
@@ -127,8 +145,7 @@ def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, outp
         _fail(str(e))
     if not files:
         _fail("no audio files found in the given inputs")
-    decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy, nbest)
-    model = _load_transcriber(model_path, device, decoding, hotwords)
+    model = _load_transcriber(model_path, device, _decoding_config(model_path, decoding, nbest), hotwords)
     resolved_inputs = {p.resolve() for p in files if p.exists()}
     failed = 0
     for path in files:
@@ -217,8 +234,7 @@ def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: boo
 @_decoding_options
 @click.option("--device", default="cpu", show_default=True)
 def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: Path | None, skip_broken: bool,
-             beam_size: int | None, lm_path: Path | None, lm_weight: float | None, word_score: float | None,
-             greedy: bool, device: str) -> None:
+             decoding: dict, device: str) -> None:
     """WER, CER, SER and error analysis of a model on each MANIFEST.
 
     Writes hyps.jsonl, errs.txt (icefall-style alignments), summary.json and a self-contained
@@ -231,8 +247,8 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
     from .inference import decode_dataset
     from .report import build_report, markdown_table, write_report
 
-    decoding = _decoding_config(model_path, beam_size, lm_path, lm_weight, word_score, greedy)
-    model = _load_transcriber(model_path, device, decoding)
+    config = _decoding_config(model_path, decoding)
+    model = _load_transcriber(model_path, device, config)
     output_dir = output_dir or Path("exp/eval")
     names = [m.parent.name + "_" + m.stem if m.stem in {"test", "dev", "train", "all", "manifest"} else m.stem
              for m in manifests]
@@ -251,14 +267,14 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
         speakers = [dataset.utterances[d.index].speaker for d in decoded]
         report = build_report(name, [d.id for d in decoded], [d.reference for d in decoded],
                               [d.hypothesis.text for d in decoded], [d.duration for d in decoded], speakers,
-                              elapsed, failed=len(dataset) - len(decoded), decoding=dc.asdict(decoding))
+                              elapsed, failed=len(dataset) - len(decoded), decoding=dc.asdict(config))
         paths = write_report(report, output_dir / name)
         reports.append(report)
         s, w, c = report.score, report.score.words, report.score.chars
         click.echo(f"{manifest}: {s.sentences} utterances, {report.audio_seconds / 60:.1f} min; decoding: "
-                   f"{decoding.method}" + (f" (beam {decoding.beam_size}, LM {decoding.lm}, weight "
-                                           f"{decoding.lm_weight}, word score {decoding.word_score})"
-                                           if decoding.method == "beam" else ""))
+                   f"{config.method}" + (f" (beam {config.beam_size}, {config.beam_size_token or 'all'} tokens a "
+                                         f"frame, LM {config.lm}, weight {config.lm_weight}, word score "
+                                         f"{config.word_score})" if config.method == "beam" else ""))
         click.echo(f"WER {100 * s.wer:.2f}% [{w.errors} / {w.reference_length}: {w.substitutions} sub, "
                    f"{w.deletions} del, {w.insertions} ins]")
         click.echo(f"CER {100 * s.cer:.2f}% [{c.errors} / {c.reference_length}: {c.substitutions} sub, "
@@ -599,45 +615,33 @@ def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, quant
 @click.option("-m", "--model", "model_path", required=True, type=click.Path(path_type=Path))
 @click.option("--lm", "lm_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--beam", "beam_size", default=32, show_default=True)
+@click.option("--beam-tokens", "beam_size_token", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Tokens tried per frame, likeliest first; 0: all.")
+@click.option("--beam-threshold", default=25.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Drop hypotheses this far (log-prob) below the best.")
 @click.option("--lm-weights", default="0 0.25 0.5 0.75 1 1.5 2", show_default=True)
 @click.option("--word-scores", default="-1 0 1 2 3", show_default=True)
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the best values next to the model (MODEL.decoding.yaml), used by default from then on.")
-def lm_tune(manifests: tuple[Path, ...], model_path: Path, lm_path: Path, beam_size: int, lm_weights: str,
-            word_scores: str, save: bool) -> None:
+def lm_tune(manifests: tuple[Path, ...], model_path: Path, lm_path: Path, beam_size: int, beam_size_token: int,
+            beam_threshold: float, lm_weights: str, word_scores: str, save: bool) -> None:
     """Search the LM weight and word bonus that give the lowest WER on dev MANIFESTS.
 
     With several manifests the objective is the mean of their WERs: each weighs the same, whatever
-    its size (e.g. a little real speech beside much synthetic)."""
-    from .data import read_manifest
+    its size (e.g. a little real speech beside much synthetic). The beam settings are stored with them."""
     from .decoding import DecodingConfig, save_decoding_config
     from .evaluate import score
-    from .text import normalize
-    from .tune import grid_edges, tune_lm
+    from .tune import dev_log_probs, grid_edges, tune_lm
 
     model = _load_transcriber(model_path, "cpu", DecodingConfig())
-    log_probs, refs, sets, names = [], [], [], []
-    for manifest in manifests:
-        try:
-            utterances = read_manifest(manifest)
-        except ManifestError as e:
-            _fail(str(e))
-        before = len(refs)
-        for u in utterances:
-            try:
-                log_probs.append(model.log_probs(model.load(u.audio_filepath)))
-                refs.append(normalize(u.text))
-                sets.append(len(names))
-            except AudioError as e:
-                click.echo(f"error: {e}", err=True)
-        if len(refs) > before:
-            names.append(str(manifest))
-        else:
-            click.echo(f"error: {manifest}: no utterance could be read; left out of tuning", err=True)
-    if not refs:
-        _fail("no dev utterance could be read")
+    try:
+        dev = dev_log_probs(model, manifests, on_error=lambda message: click.echo(f"error: {message}", err=True))
+    except (ManifestError, ValueError) as e:
+        _fail(str(e))
+    log_probs, refs, sets, names = dev.log_probs, dev.references, dev.sets, dev.names
     greedy = score(refs, [model.decoder.decode(lp).text for lp in log_probs])
-    base = DecodingConfig(method="beam", beam_size=beam_size, lm=str(lm_path))
+    base = DecodingConfig(method="beam", beam_size=beam_size, beam_size_token=beam_size_token or None,
+                          beam_threshold=beam_threshold, lm=str(lm_path))
     weights, scores = [float(x) for x in lm_weights.split()], [float(x) for x in word_scores.split()]
     best, points = tune_lm(model, log_probs, refs, base, weights, scores, sets=sets)
     objective = "WER" if len(names) == 1 else f"mean WER of {len(names)} sets"

@@ -18,7 +18,10 @@ from .text import Tokenizer
 class DecodingConfig:
     method: str = "greedy"  # "greedy" | "beam"
     beam_size: int = 32
-    beam_threshold: float = 25.0
+    # Tokens tried per frame, the likeliest first (None: all). A few suffice, and the time saved
+    # buys a wider beam (RESULTS.md, "Beam search: token beam").
+    beam_size_token: int | None = None
+    beam_threshold: float = 25.0  # hypotheses this far (log-prob) below the best are dropped
     lm: str | None = None  # KenLM binary; a relative path resolves against the config's folder
     lm_weight: float = 0.5
     word_score: float = 0.0
@@ -27,6 +30,12 @@ class DecodingConfig:
     def __post_init__(self) -> None:
         if self.method not in ("greedy", "beam"):
             raise ValueError(f"decoding method must be 'greedy' or 'beam', got {self.method!r}")
+        if self.beam_size < 1:
+            raise ValueError(f"beam_size must be at least 1, got {self.beam_size}")
+        if self.beam_size_token is not None and self.beam_size_token < 1:
+            raise ValueError(f"beam_size_token must be at least 1 (or unset for all tokens), got {self.beam_size_token}")
+        if self.beam_threshold <= 0:
+            raise ValueError(f"beam_threshold must be positive, got {self.beam_threshold}")
 
 
 def decoding_config_path(model_path: PathLike) -> Path:
@@ -69,7 +78,8 @@ def build_decoder(config: DecodingConfig, tokenizer: Tokenizer, frame_shift: flo
         return GreedyDecoder(tokenizer, frame_shift)
     from .beam_search import BeamSearchDecoder, BeamSearchOptions
 
-    options = BeamSearchOptions(beam_size=config.beam_size, beam_threshold=config.beam_threshold,
+    options = BeamSearchOptions(beam_size=config.beam_size, beam_size_token=config.beam_size_token,
+                                beam_threshold=config.beam_threshold,
                                 lm_weight=config.lm_weight, word_score=config.word_score, nbest=config.nbest,
                                 hotwords=hotwords)
     return BeamSearchDecoder(tokenizer, frame_shift, options, lm=config.lm, workers=workers)

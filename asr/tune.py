@@ -7,15 +7,54 @@ import itertools
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from tqdm import tqdm
 
+from .audio import AudioError, PathLike
+from .data import read_manifest
 from .decoding import DecodingConfig, build_decoder
 from .evaluate import score
-from .text import Tokenizer
+from .text import Tokenizer, normalize
 from .transcribe import Transcriber
+
+
+@dataclass(frozen=True)
+class DevLogProbs:
+    """A dev set run through the acoustic model once, to be decoded many times."""
+
+    log_probs: list[torch.Tensor]  # each (time, vocab)
+    references: list[str]  # normalised
+    sets: list[int]  # each utterance's manifest, an index into names
+    names: list[str]  # the manifests with at least one readable utterance
+
+
+def dev_log_probs(model: Transcriber, manifests: Sequence[PathLike],
+                  on_error: Callable[[str], None] = lambda message: None) -> DevLogProbs:
+    """Log-probabilities of every readable utterance of ``manifests``; each manifest is one set.
+
+    An unreadable utterance, or a manifest with none readable, is reported to ``on_error`` and
+    left out. Raises ``ManifestError`` for a broken manifest and ``ValueError`` when nothing is left.
+    """
+    dev = DevLogProbs([], [], [], [])
+    for manifest in manifests:
+        before = len(dev.references)
+        for u in read_manifest(manifest):
+            try:
+                dev.log_probs.append(model.log_probs(model.load(u.audio_filepath)))
+            except AudioError as e:
+                on_error(str(e))
+                continue
+            dev.references.append(normalize(u.text))
+            dev.sets.append(len(dev.names))
+        if len(dev.references) > before:
+            dev.names.append(str(manifest))
+        else:
+            on_error(f"{manifest}: no utterance could be read; left out")
+    if not dev.references:
+        raise ValueError("no dev utterance could be read")
+    return dev
 
 
 @dataclass(frozen=True)

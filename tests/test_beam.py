@@ -49,6 +49,15 @@ def test_lexicon_restricts_to_known_words():
     assert BeamSearchDecoder(TOK, 0.03, lexicon=["cat", "dog"]).decode(lp).text == "cat"
 
 
+def test_token_beam_limits_the_letters_tried_per_frame():
+    # 'a' is the third likeliest token of its frame (after 'o' and blank): one token a frame
+    # can only follow the argmax, which spells no word; three reach "cat".
+    lp = emissions(["_", "c", "_", {"o": 0.5, "_": 0.3, "a": 0.15}, "_", "t", "_"])
+    for tokens, expected in ((1, ""), (2, ""), (3, "cat"), (None, "cat")):
+        options = BeamSearchOptions(beam_size_token=tokens)
+        assert BeamSearchDecoder(TOK, 0.03, options, lexicon=["cat"]).decode(lp).text == expected, tokens
+
+
 def test_hotword_turns_a_miss_into_a_hit():
     lp = emissions(["_", "c", "_", {"o": 0.5, "a": 0.45}, "_", "t", "_"])
     words = ["cat", "cot"]

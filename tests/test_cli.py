@@ -63,6 +63,22 @@ def test_evaluate_prints_rates_and_writes_hypotheses(trained_model, espeak_corpu
     assert summary["words"]["reference"] == sum(len(s.split()) for s in SENTENCES)
 
 
+def test_evaluate_beam_options_reach_the_decoder(trained_model, espeak_corpus, tmp_path):
+    model = trained_model / "model.pt"
+    for extra, tokens in ((["--beam-tokens", "3"], 3), (["--beam-tokens", "0"], None)):
+        out = tmp_path / f"eval{tokens}"
+        result = run("evaluate", espeak_corpus, "--model", model, "--output-dir", out, "--beam", "4",
+                     "--beam-threshold", "12.5", *extra)
+        assert result.exit_code == 0, result.output
+        (report_dir,) = out.iterdir()
+        decoding = json.loads((report_dir / "summary.json").read_text())["decoding"]
+        assert (decoding["beam_size"], decoding["beam_size_token"], decoding["beam_threshold"]) == (4, tokens, 12.5)
+    for bad in (["--beam", "0"], ["--beam-tokens", "-1"], ["--beam-threshold", "0"]):
+        result = run("evaluate", espeak_corpus, "--model", model, *bad)
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert "beam" in result.output.lower(), result.output
+
+
 def test_evaluate_broken_manifest(trained_model, tmp_path):
     manifest = tmp_path / "m.jsonl"
     manifest.write_text('{"audio_filepath": "a.wav", "duration": 1, "text": "x"}\n{oops\n')

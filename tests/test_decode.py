@@ -74,3 +74,19 @@ def test_batch_respects_lengths():
     b[2] = _log_probs(["d"], tok)[0]  # past its length: must be ignored
     hyps = GreedyDecoder(tok, 0.03).decode_batch(torch.stack([a, b]), torch.tensor([3, 2]))
     assert [h.text for h in hyps] == ["ab", "c"]
+
+
+def test_decoding_settings_round_trip_and_older_files_still_load(tmp_path):
+    from asr.config import ConfigError
+    from asr.decoding import DecodingConfig, decoding_config_path, load_decoding_config, save_decoding_config
+
+    model = tmp_path / "model.pt"
+    config = DecodingConfig(method="beam", beam_size=512, beam_size_token=8, beam_threshold=20.0, lm_weight=2.5)
+    save_decoding_config(model, config)
+    assert load_decoding_config(model) == config
+    # written before the token beam existed: every token, as then
+    decoding_config_path(model).write_text("method: beam\nbeam_size: 256\nbeam_threshold: 25.0\nlm_weight: 2.5\n")
+    assert load_decoding_config(model).beam_size_token is None
+    decoding_config_path(model).write_text("method: beam\nbeam_size_token: 0\n")
+    with pytest.raises(ConfigError, match="beam_size_token must be at least 1"):
+        load_decoding_config(model)

@@ -118,11 +118,13 @@ def test_lm_tune_stores_the_best_setting_next_to_the_model(trained_model, espeak
     model = tmp_path / "model.pt"
     shutil.copy(trained_model / "model.pt", model)
     result = CliRunner().invoke(main, ["lm", "tune", str(espeak_corpus), "-m", str(model), "--lm", str(lm),
-                                       "--lm-weights", "0 1", "--word-scores", "0 2", "--beam", "8"])
+                                       "--lm-weights", "0 1", "--word-scores", "0 2", "--beam", "8",
+                                       "--beam-tokens", "5", "--beam-threshold", "20"])
     assert result.exit_code == 0, result.output
     assert result.output.count("lm_weight") == 4 + 1, "four settings listed, then the best"
     saved = load_decoding_config(model)
-    assert saved.method == "beam" and saved.beam_size == 8 and saved.lm == str(lm)
+    assert saved.method == "beam" and saved.lm == str(lm)
+    assert (saved.beam_size, saved.beam_size_token, saved.beam_threshold) == (8, 5, 20.0), "beam settings stored"
     assert f"best: lm_weight {saved.lm_weight}, word_score {saved.word_score}" in result.output
     assert Transcriber.from_file(model).decoding == saved
 
