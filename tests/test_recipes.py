@@ -169,9 +169,23 @@ def test_en_default_tuning_grid_is_an_option(tmp_path):
     assert args[2:4] == ["data/en_default/dev/manifest.jsonl", "data/en_default/real/lj_dev.jsonl"]
     assert args[args.index("--word-scores") + 1] == "0"
     assert args[args.index("--lm-weights") + 1] == "1.5 2 2.5 3 3.5"
-    args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2")
+    # the bundle's beam: 512 wide, the 8 likeliest letters a frame, threshold 20
+    assert [args[args.index(o) + 1] for o in ("--beam", "--beam-tokens", "--beam-threshold")] == ["512", "8", "20"]
+    args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2", "--beam", "1024")
     assert args[args.index("--word-scores") + 1] == "-1 0"
     assert args[args.index("--lm-weights") + 1] == "1 2"
+    assert args[args.index("--beam") + 1] == "1024"
+
+
+def test_en_default_lm_never_sees_a_dev_sentence(tmp_path):
+    """Stage 4 leaves both dev sets' sentences out of the LM (LJSpeech's metadata holds the LJSpeech slice's)."""
+    proc = subprocess.run(["bash", str(REPO / "recipes/en_default/run.sh"), "--stage", "4", "--stop-stage", "4"],
+                          capture_output=True, text=True, env=_fake_asr(tmp_path), cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    args = (tmp_path / "asr.args").read_text().splitlines()
+    assert args[:2] == ["lm", "build"]
+    excluded = [args[i + 1] for i, a in enumerate(args) if a == "--exclude-manifest"]
+    assert excluded == ["data/en_default/dev/manifest.jsonl", "data/en_default/real/lj_dev.jsonl"]
 
 
 def test_en_default_makes_and_mixes_only_the_parts_asked_for(tmp_path):
