@@ -85,10 +85,16 @@
 # bundled) repeat the eighteenth's stage-5 command on fresh part 20 (run.sh --stage 2 --stop-stage 3 --first-part 20
 # --parts "16000" --perturb-seed 91, then --first-part 20) with --set train.epochs=2, exp/store en_default_r20 and
 # en_default_r21, --init checkpoints/en_default_r19/epoch-2.pt and asr/assets/en_default.pt (RESULTS.md).
-# The twenty-second (not bundled) adds the foreign-accented mbrola voices (part 21: run.sh --stage 2 --stop-stage 3
-# --first-part 21 --parts "16000" --perturb-seed 101) and repeats the twenty-first's command with --first-part 21 and
-# exp/store en_default_r22. The twenty-third (not bundled) repeats it on fresh part 22 (--first-part 22, --perturb-seed
-# 111) with exp/store en_default_r23 and --init checkpoints/en_default_r22/epoch-2.pt (RESULTS.md).
+# The twenty-second adds the foreign-accented mbrola voices (part 21: run.sh --stage 2 --stop-stage 3
+# --first-part 21 --parts "16000" --perturb-seed 101) and repeats the twenty-first's command with --first-part 21,
+# exp/store en_default_r22 and --init exp/en_default_r1718_avg/final.pt (the bundle then). The twenty-third repeats it
+# on fresh part 22 (--first-part 22, --perturb-seed 111) with exp/store en_default_r23 and --init
+# checkpoints/en_default_r22/epoch-2.pt. The average of their last epochs is bundled since the twenty-eighth session,
+# chosen once stage 4 kept the dev sentences out of the LM (RESULTS.md):
+#   run.sh --stage 4 --stop-stage 4
+#   asr average checkpoints/en_default_r22/epoch-2.pt checkpoints/en_default_r23/epoch-2.pt \
+#     -o exp/en_default_r2223_avg/final.pt, then stages 7 (--lm-weights "1.5 2 2.5 3 3.5 4"), 8 and 10 with
+#     --exp exp/en_default_r2223_avg
 set -euo pipefail
 
 stage=0
