@@ -209,3 +209,29 @@ def test_lm_tune_cli_takes_several_manifests_and_reports_each(trained_model, esp
     assert result.exit_code == 0, result.output
     assert "mean WER of 2 sets" in result.output and "c.jsonl: no utterance could be read" in result.output
     assert f"sets: {tmp_path / 'a.jsonl'}, {tmp_path / 'b.jsonl'}" in result.output
+
+
+def test_dev_log_probs_reports_what_it_cannot_read_and_keeps_the_rest(trained_model, espeak_corpus, tmp_path):
+    """An unreadable utterance, and a manifest with none readable, are reported and left out; sets are kept apart."""
+    import json
+
+    from asr.transcribe import Transcriber
+    from asr.tune import dev_log_probs
+
+    (tmp_path / "broken.wav").write_bytes(b"not audio")
+    broken = json.dumps({"audio_filepath": str(tmp_path / "broken.wav"), "duration": 1.0, "text": "x"}) + "\n"
+    lines = espeak_corpus.read_text().splitlines(keepends=True)
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(lines[:3]) + broken + "".join(lines[3:5]))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(broken)
+    model = Transcriber.from_file(trained_model / "model.pt")
+    errors: list[str] = []
+    dev = dev_log_probs(model, [good, bad, espeak_corpus], on_error=errors.append)
+    assert len(dev.log_probs) == len(dev.references) == 5 + len(lines)
+    assert dev.sets == [0] * 5 + [1] * len(lines), "the unreadable manifest gets no set index"
+    assert dev.names == [str(good), str(espeak_corpus)]
+    assert all(lp.dim() == 2 and lp.shape[1] == model.packaged.tokenizer.vocab_size for lp in dev.log_probs)
+    assert len(errors) == 3 and "broken.wav" in errors[0] and "no utterance could be read" in errors[2]
+    with pytest.raises(ValueError, match="no dev utterance"):
+        dev_log_probs(model, [bad])
