@@ -220,7 +220,10 @@ def test_dev_log_probs_reports_what_it_cannot_read_and_keeps_the_rest(trained_mo
 
     (tmp_path / "broken.wav").write_bytes(b"not audio")
     broken = json.dumps({"audio_filepath": str(tmp_path / "broken.wav"), "duration": 1.0, "text": "x"}) + "\n"
-    lines = espeak_corpus.read_text().splitlines(keepends=True)
+    rows = [json.loads(line) for line in espeak_corpus.read_text().splitlines()]
+    for row in rows:  # the copies live elsewhere: absolute audio paths
+        row["audio_filepath"] = str(espeak_corpus.parent / row["audio_filepath"])
+    lines = [json.dumps(row) + "\n" for row in rows]
     good = tmp_path / "good.jsonl"
     good.write_text("".join(lines[:3]) + broken + "".join(lines[3:5]))
     bad = tmp_path / "bad.jsonl"

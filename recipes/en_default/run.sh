@@ -89,12 +89,13 @@
 # --first-part 21 --parts "16000" --perturb-seed 101) and repeats the twenty-first's command with --first-part 21,
 # exp/store en_default_r22 and --init exp/en_default_r1718_avg/final.pt (the bundle then). The twenty-third repeats it
 # on fresh part 22 (--first-part 22, --perturb-seed 111) with exp/store en_default_r23 and --init
-# checkpoints/en_default_r22/epoch-2.pt. The average of their last epochs is bundled since the twenty-eighth session,
-# chosen once stage 4 kept the dev sentences out of the LM (RESULTS.md):
-#   run.sh --stage 4 --stop-stage 4
-#   asr average checkpoints/en_default_r22/epoch-2.pt checkpoints/en_default_r23/epoch-2.pt \
-#     -o exp/en_default_r2223_avg/final.pt, then stages 7 (--lm-weights "1.5 2 2.5 3 3.5 4"), 8 and 10 with
-#     --exp exp/en_default_r2223_avg
+# checkpoints/en_default_r22/epoch-2.pt. The average of their last epochs was bundled in the twenty-eighth session,
+# once stage 4 kept the dev sentences out of the LM (run.sh --stage 4 --stop-stage 4), and replaced the same day by
+# the average of the twenty-third's and the twenty-fourth's, which repeats it on fresh part 23 (--first-part 23,
+# --perturb-seed 121, exp/store en_default_r24, --init checkpoints/en_default_r23/epoch-2.pt; RESULTS.md):
+#   asr average checkpoints/en_default_r23/epoch-2.pt checkpoints/en_default_r24/epoch-2.pt \
+#     -o exp/en_default_r2324_avg/final.pt, then stages 7 (--lm-weights "1.5 2 2.5 3 3.5 4"), 8 and 10 with
+#     --exp exp/en_default_r2324_avg
 set -euo pipefail
 
 stage=0
