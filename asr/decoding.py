@@ -19,7 +19,7 @@ class DecodingConfig:
     method: str = "greedy"  # "greedy" | "beam"
     beam_size: int = 32
     # Tokens tried per frame, the likeliest first (None: all). A few suffice, and the time saved
-    # buys a wider beam (RESULTS.md, "Beam search: token beam").
+    # buys a wider beam (RESULTS.md, "Beam search: the token beam buys a wider beam").
     beam_size_token: int | None = None
     beam_threshold: float = 25.0  # hypotheses this far (log-prob) below the best are dropped
     lm: str | None = None  # KenLM binary; a relative path resolves against the config's folder
@@ -33,7 +33,8 @@ class DecodingConfig:
         if self.beam_size < 1:
             raise ValueError(f"beam_size must be at least 1, got {self.beam_size}")
         if self.beam_size_token is not None and self.beam_size_token < 1:
-            raise ValueError(f"beam_size_token must be at least 1 (or unset for all tokens), got {self.beam_size_token}")
+            raise ValueError(f"beam_size_token must be at least 1 (or unset for all tokens), "
+                             f"got {self.beam_size_token}")
         if self.beam_threshold <= 0:
             raise ValueError(f"beam_threshold must be positive, got {self.beam_threshold}")
 

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .audio import AudioError, PathLike
 from .data import read_manifest
 from .decoding import DecodingConfig, build_decoder
-from .evaluate import score
+from .evaluate import Score, score
 from .text import Tokenizer, normalize
 from .transcribe import Transcriber
 
@@ -55,6 +55,12 @@ def dev_log_probs(model: Transcriber, manifests: Sequence[PathLike],
     if not dev.references:
         raise ValueError("no dev utterance could be read")
     return dev
+
+
+def score_sets(references: Sequence[str], hypotheses: Sequence[str], sets: Sequence[int]) -> list[Score]:
+    """The score of each dev set (0, 1, ...), given each utterance's set index."""
+    return [score([r for r, i in zip(references, sets) if i == k], [h for h, i in zip(hypotheses, sets) if i == k])
+            for k in range(max(sets) + 1)]
 
 
 @dataclass(frozen=True)
@@ -144,8 +150,4 @@ def _score_setting(config: DecodingConfig) -> list[tuple[float, float]]:
     tokenizer, frame_shift, log_probs, references, sets = _JOB
     decoder = build_decoder(config, tokenizer, frame_shift)
     hypotheses = [decoder.decode(lp).text for lp in log_probs]
-    per_set = []
-    for k in range(max(sets) + 1):
-        s = score([r for r, i in zip(references, sets) if i == k], [h for h, i in zip(hypotheses, sets) if i == k])
-        per_set.append((s.wer, s.cer))
-    return per_set
+    return [(s.wer, s.cer) for s in score_sets(references, hypotheses, sets)]

@@ -20,9 +20,8 @@ from pathlib import Path
 import torch
 
 from asr.decoding import DecodingConfig, build_decoder, load_decoding_config
-from asr.evaluate import score
 from asr.transcribe import Transcriber
-from asr.tune import dev_log_probs
+from asr.tune import dev_log_probs, score_sets
 
 
 def main() -> None:
@@ -63,8 +62,7 @@ def main() -> None:
         start = time.perf_counter()
         hypotheses = [decoder.decode(lp).text for lp in dev.log_probs]
         decoder_seconds = time.perf_counter() - start
-        wers = [score([r for r, s in zip(dev.references, dev.sets) if s == k],
-                      [h for h, s in zip(hypotheses, dev.sets) if s == k]).wer for k in range(len(dev.names))]
+        wers = [s.wer for s in score_sets(dev.references, hypotheses, dev.sets)]
         cells = " | ".join(f"{100 * w:.2f}%" for w in wers)
         print(f"| {beam} | {tokens or 'all'} | {threshold:g} | {cells} | {100 * sum(wers) / len(wers):.2f}% | "
               f"{decoder_seconds / audio_seconds:.4f} |", flush=True)
