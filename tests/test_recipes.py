@@ -1,6 +1,7 @@
 """Recipes run end to end on fixtures in the real corpus layouts."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -268,3 +269,16 @@ def test_en_default_can_mix_the_real_speech_clean_only(tmp_path):
     assert not [line for line in lines if line.startswith("corpus perturb")]
     mix = next(line for line in lines if line.startswith("corpus mix") and "train.jsonl" in line)
     assert "perturbed" not in mix and f"{tmp_path / 'data'}/real/lj_train.jsonl:4" in mix
+
+
+def test_en_default_lineage_commands_use_real_options():
+    """The schedules' commands (recipes/en_default/README.md, the script's header) name only options run.sh takes."""
+    script = REPO / "recipes/en_default/run.sh"
+    help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True, check=True).stdout
+    accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
+    assert {"--first-part", "--perturb-seed", "--init", "--set"} <= accepted
+    docs = (REPO / "recipes/en_default/README.md").read_text() + script.read_text().split("set -euo pipefail")[0]
+    commands = re.findall(r"run\.sh((?:\\\n|[^\n`])*)", docs)  # a command and its continuation lines
+    used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
+    assert len(commands) >= 20 and "--perturb-seed" in used
+    assert used - accepted == set(), f"documented options run.sh does not take: {sorted(used - accepted)}"

@@ -6,96 +6,15 @@
 #                                  [--spoken-parts "4000 4000"] [--exp DIR --store DIR --init MODEL --set K=V ...]
 #                                  [--average-last N] [--lm-weights "1.5 2 2.5 3 3.5"] [--word-scores "0"]
 #                                  [--beam 512 --beam-tokens 8 --beam-threshold 20]
-# The bundled model took three schedules on parts 1-2 (--parts "16000 23000"): the first (stages 0-10), then
-# two warm restarts (a fresh, shorter cosine schedule from the previous one's final model), each in an
-# experiment of its own:
-#   run.sh --stage 5 --exp exp/en_default_r2 --store checkpoints/en_default_r2 --init exp/en_default/final.pt \
-#     --set train.lr=6e-4 --set train.warmup_steps=200 --set train.epochs=3
-#   run.sh --stage 5 --exp exp/en_default_r3 --store checkpoints/en_default_r3 --init exp/en_default_r2/final.pt \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0
-# The fourth adds part 3 (--parts "16000 23000 16000") and started from the third's bundled model (the fifth,
-# bundled since the thirteenth session, adds part 4 - the default parts - with these options and exp/store
-# en_default_r5); it stops before stage 10, run by hand only if its dev WER beats the bundle's (RESULTS.md):
-#   run.sh --stage 5 --stop-stage 9 --exp exp/en_default_r4 --store checkpoints/en_default_r4 --init asr/assets/en_default.pt \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 1 --word-scores 0 \
-#     --lm-weights "1.5 2 2.5 3 3.5"
-#   run.sh --stage 10 --stop-stage 10 --exp exp/en_default_r4
-# The sixth makes fresh parts 5-6 alone (a bare machine skips re-making parts 1-4, an hour of synthesis) and
-# trains on them, the spoken forms and the real speech, from the fifth's bundled model (RESULTS.md):
-#   run.sh --stage 1 --stop-stage 4 --first-part 5 --parts "16000 16000"
-#   run.sh --stage 5 --stop-stage 9 --first-part 5 --parts "16000 16000" --exp exp/en_default_r6 \
-#     --store checkpoints/en_default_r6 --init asr/assets/en_default.pt --set train.lr=5e-4 \
-#     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
-# The seventh repeats the sixth with fresh parts 7-8 (--first-part 7), exp/store en_default_r7, from the
-# sixth's bundled model; it finished (dev beam + LM 14.92%) without beating the bundle, and its epoch-4
-# weights in checkpoints/en_default_r7 seeded the eighth: fresh parts 9-10 (--first-part 9), exp/store
-# en_default_r8, --init checkpoints/en_default_r7/epoch-4.pt, bundled in the eighteenth session (dev beam + LM
-# 14.52%). The ninth, bundled since the nineteenth (dev beam + LM 13.81%): --first-part 11, exp/store
-# en_default_r9, --init checkpoints/en_default_r8/epoch-4.pt. The tenth, one fresh part (--first-part 13
-# --parts "16000", exp/store en_default_r10, --init checkpoints/en_default_r9/epoch-4.pt), was not bundled
-# (dev beam + LM 14.32%) though it is better on LJSpeech (RESULTS.md). The eleventh, bundled since the
-# twentieth session, is the tenth plus augmented copies of the real speech (stage 3, --perturb-real true),
-# judged by stage 7's two-part dev score; exp/store en_default_r11, same --init:
-#   run.sh --stage 3 --stop-stage 3 --first-part 13 --parts "16000"
-#   run.sh --stage 5 --stop-stage 10 --first-part 13 --parts "16000" --exp exp/en_default_r11 \
-#     --store checkpoints/en_default_r11 --init checkpoints/en_default_r9/epoch-4.pt --set train.lr=5e-4 \
-#     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
-# The twelfth, the eleventh again from its final model on fresh audio (part 14, fresh augmented copies), did not
-# beat it alone (score 10.87% against 10.80%); the average of the two did (10.66%) and is bundled (RESULTS.md):
-#   asr average checkpoints/en_default_r11/epoch-4.pt checkpoints/en_default_r12/epoch-4.pt \
-#     -o exp/en_default_r1112_avg/final.pt, then stages 7, 8 and 10 with --exp exp/en_default_r1112_avg
-# The twelfth itself (epoch-4 weights in checkpoints/en_default_r12):
-#   run.sh --stage 1 --stop-stage 4 --first-part 14 --parts "16000" --perturb-seed 31
-#   run.sh --stage 5 --stop-stage 8 --first-part 14 --parts "16000" --exp exp/en_default_r12 \
-#     --store checkpoints/en_default_r12 --init checkpoints/en_default_r11/epoch-4.pt --set train.lr=5e-4 \
-#     --set train.warmup_steps=200 --set train.epochs=4 --average-last 1
-# The thirteenth grows the bundle to 4 layers (asr grow) and trains it on the twelfth's data (RESULTS.md):
-#   asr grow asr/assets/en_default.pt --layers 4 --seed 0 -o exp/en_default_r13_init.pt
-#   run.sh --stage 5 --stop-stage 7 --first-part 14 --parts "16000" --exp exp/en_default_r13 \
-#     --store checkpoints/en_default_r13 --init exp/en_default_r13_init.pt --set model.num_layers=4 \
-#     --set train.lr=1e-3 --set train.warmup_steps=300 --set train.epochs=4 --average-last 2
-# The fourteenth and fifteenth are the grown model's warm restarts on fresh audio, each from the one before's last
-# epoch; the average of their last epochs is bundled since the twenty-third session (RESULTS.md):
-#   run.sh --stage 1 --stop-stage 4 --first-part 15 --parts "16000" --perturb-seed 41
-#   run.sh --stage 5 --stop-stage 7 --first-part 15 --parts "16000" --exp exp/en_default_r14 \
-#     --store checkpoints/en_default_r14 --init checkpoints/en_default_r13/epoch-4.pt --set model.num_layers=4 \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=4 --average-last 2
-#   run.sh --stage 2 --stop-stage 4 --first-part 16 --parts "16000" --perturb-seed 51
-#   run.sh --stage 5 --stop-stage 7 --first-part 16 --parts "16000" --exp exp/en_default_r15 \
-#     --store checkpoints/en_default_r15 --init checkpoints/en_default_r14/epoch-4.pt --set model.num_layers=4 \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=3 --average-last 2 \
-#     --lm-weights "1.5 2 2.5 3 3.5 4"
-#   asr average checkpoints/en_default_r14/epoch-4.pt checkpoints/en_default_r15/epoch-3.pt \
-#     -o exp/en_default_r1415_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1415_avg
-# The sixteenth (4 epochs; part 17, --perturb-seed 61, --init checkpoints/en_default_r15/epoch-3.pt) and the
-# seventeenth (2 epochs; part 18, --perturb-seed 71, --init checkpoints/en_default_r16/epoch-4.pt) repeat the
-# fifteenth's two commands with exp/store en_default_r16 and en_default_r17; neither beat the bundle on dev alone.
-# The eighteenth repeats them with stronger SpecAugment (part 19, --perturb-seed 81 on a bare machine); the average of
-# its last epoch and the seventeenth's is bundled since the twenty-fifth session (RESULTS.md):
-#   run.sh --stage 1 --stop-stage 4 --first-part 19 --parts "16000" --perturb-seed 81
-#   run.sh --stage 5 --stop-stage 7 --first-part 19 --parts "16000" --exp exp/en_default_r18 \
-#     --store checkpoints/en_default_r18 --init checkpoints/en_default_r17/epoch-2.pt --set model.num_layers=4 \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=4 --set train.spec_augment.freq_width=27 \
+# Stages 0-10 make a model from nothing. The bundled one is a lineage of warm restarts, each a stage 5-7 run
+# from an earlier schedule's weights on a fresh synthetic part: README.md beside this script gives every
+# schedule's command (RESULTS.md their results). The latest, a template for the next:
+#   run.sh --stage 2 --stop-stage 3 --first-part 23 --parts "16000" --perturb-seed 121   # fresh audio
+#   run.sh --stage 5 --stop-stage 7 --first-part 23 --parts "16000" --exp exp/en_default_r24 \
+#     --store checkpoints/en_default_r24 --init checkpoints/en_default_r23/epoch-2.pt --set model.num_layers=4 \
+#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=2 --set train.spec_augment.freq_width=27 \
 #     --set train.spec_augment.time_masks=4 --set train.spec_augment.max_time_width=40 --average-last 2 \
 #     --lm-weights "1.5 2 2.5 3 3.5 4"
-#   asr average checkpoints/en_default_r17/epoch-2.pt checkpoints/en_default_r18/epoch-4.pt \
-#     -o exp/en_default_r1718_avg/final.pt, then stages 7 (the same --lm-weights), 8 and 10 with --exp exp/en_default_r1718_avg
-# The nineteenth (not bundled) repeats the eighteenth's stage-5 command on the same data from checkpoints/en_default_r18/epoch-4.pt
-# with exp/store en_default_r19, --set train.epochs=2 and --set train.seed=1235. The twentieth and twenty-first (not
-# bundled) repeat the eighteenth's stage-5 command on fresh part 20 (run.sh --stage 2 --stop-stage 3 --first-part 20
-# --parts "16000" --perturb-seed 91, then --first-part 20) with --set train.epochs=2, exp/store en_default_r20 and
-# en_default_r21, --init checkpoints/en_default_r19/epoch-2.pt and asr/assets/en_default.pt (RESULTS.md).
-# The twenty-second adds the foreign-accented mbrola voices (part 21: run.sh --stage 2 --stop-stage 3
-# --first-part 21 --parts "16000" --perturb-seed 101) and repeats the twenty-first's command with --first-part 21,
-# exp/store en_default_r22 and --init exp/en_default_r1718_avg/final.pt (the bundle then). The twenty-third repeats it
-# on fresh part 22 (--first-part 22, --perturb-seed 111) with exp/store en_default_r23 and --init
-# checkpoints/en_default_r22/epoch-2.pt. The average of their last epochs was bundled in the twenty-eighth session,
-# once stage 4 kept the dev sentences out of the LM (run.sh --stage 4 --stop-stage 4), and replaced the same day by
-# the average of the twenty-third's and the twenty-fourth's, which repeats it on fresh part 23 (--first-part 23,
-# --perturb-seed 121, exp/store en_default_r24, --init checkpoints/en_default_r23/epoch-2.pt; RESULTS.md):
-#   asr average checkpoints/en_default_r23/epoch-2.pt checkpoints/en_default_r24/epoch-2.pt \
-#     -o exp/en_default_r2324_avg/final.pt, then stages 7 (--lm-weights "1.5 2 2.5 3 3.5 4"), 8 and 10 with
-#     --exp exp/en_default_r2324_avg
 set -euo pipefail
 
 stage=0
