@@ -29,7 +29,8 @@ def average_models(paths: Sequence[PathLike]) -> PackagedModel:
         else:
             averaged[key] = value
     first.model.load_state_dict(averaged)
-    metadata = {**first.metadata, "averaged_from": [str(Path(p).name) for p in paths]}
+    # the paths as given: epochs of different runs share their file names
+    metadata = {**first.metadata, "averaged_from": [str(p) for p in paths]}
     return dataclasses.replace(first, metadata=metadata)
 
 

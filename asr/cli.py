@@ -353,7 +353,7 @@ def average(models: tuple[Path, ...], exp_dir: Path | None, last: int | None, be
         save_model(average_models(paths), out)
     except ModelFileError as e:
         _fail(str(e))
-    click.echo(f"averaged {len(paths)} model(s): {', '.join(p.name for p in paths)} -> {out}")
+    click.echo(f"averaged {len(paths)} model(s): {', '.join(map(str, paths))} -> {out}")
 
 
 @main.command()

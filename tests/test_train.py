@@ -189,7 +189,8 @@ def test_average_models(espeak_corpus, tmp_path):
     torch.testing.assert_close(avg.model.state_dict()[key], expected)
     result = CliRunner().invoke(main, ["average", "--exp", str(tmp_path), "--last", "2", "-o", str(tmp_path / "avg.pt")])
     assert result.exit_code == 0, result.output
-    assert load_model_file(tmp_path / "avg.pt").metadata["averaged_from"] == ["epoch-1.pt", "epoch-2.pt"]
+    assert load_model_file(tmp_path / "avg.pt").metadata["averaged_from"] == [
+        str(tmp_path / "epoch-1.pt"), str(tmp_path / "epoch-2.pt")]
 
 
 def test_schedules():
