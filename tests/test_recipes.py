@@ -170,12 +170,12 @@ def test_en_default_tuning_grid_is_an_option(tmp_path):
     assert args[2:4] == ["data/en_default/dev/manifest.jsonl", "data/en_default/real/lj_dev.jsonl"]
     assert args[args.index("--word-scores") + 1] == "0"
     assert args[args.index("--lm-weights") + 1] == "1.5 2 2.5 3 3.5"
-    # the bundle's beam: 512 wide, the 8 likeliest letters a frame, threshold 20
-    assert [args[args.index(o) + 1] for o in ("--beam", "--beam-tokens", "--beam-threshold")] == ["512", "8", "20"]
-    args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2", "--beam", "1024")
+    # the bundle's beam: 1024 wide, the 8 likeliest letters a frame, threshold 20
+    assert [args[args.index(o) + 1] for o in ("--beam", "--beam-tokens", "--beam-threshold")] == ["1024", "8", "20"]
+    args = tune_args("--word-scores", "-1 0", "--lm-weights", "1 2", "--beam", "2048")
     assert args[args.index("--word-scores") + 1] == "-1 0"
     assert args[args.index("--lm-weights") + 1] == "1 2"
-    assert args[args.index("--beam") + 1] == "1024"
+    assert args[args.index("--beam") + 1] == "2048"
 
 
 def test_en_default_lm_never_sees_a_dev_sentence(tmp_path):
