@@ -8,7 +8,9 @@ log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') ($(basename "$0"):${BASH_LINENO[0]
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --help|-h)
-      echo "usage: $0 [--name value ...]; options: $(grep -oE '^[a-z_]+=' "$0" | tr -d = | sed 's/_/-/g; s/^/--/' | xargs)"
+      # the options are the variables set before this file is sourced, not those set after
+      echo "usage: $0 [--name value ...]; options: $(sed '/parse_options.sh/q' "$0" | grep -oE '^[a-z_]+=' | tr -d = |
+        sed 's/_/-/g; s/^/--/' | xargs)"
       exit 0 ;;
     --*)
       name=${1#--}; name=${name//-/_}
