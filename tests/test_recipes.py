@@ -282,3 +282,69 @@ def test_en_default_lineage_commands_use_real_options():
     used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
     assert len(commands) >= 20 and "--perturb-seed" in used
     assert used - accepted == set(), f"documented options run.sh does not take: {sorted(used - accepted)}"
+
+
+def test_recipe_options_keep_names_that_parse_options_uses_itself(tmp_path):
+    """A recipe option called --name (round.sh's) survives parsing the others; --help lists only real options."""
+    script = tmp_path / "recipe.sh"
+    script.write_text(f'name=""\nstage=0\nset=()\n. {REPO}/recipes/shared/parse_options.sh\nafter=1\n'
+                      'echo "$name|$stage|${set[*]}"\n')
+    proc = subprocess.run(["bash", str(script), "--name", "r28", "--stage", "5", "--set", "a=1", "--set", "b=2"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "r28|5|a=1 b=2"
+    help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True).stdout
+    assert help_text.split("options:", 1)[1].split() == ["--name", "--stage", "--set"]
+
+
+def test_en_default_round_runs_one_schedule_and_its_candidates(tmp_path):
+    """round.sh: the data stage, stages 5-7 from the (grown) init with the schedule's overrides, the store,
+    then one averaged candidate per --with, each tuned by stage 7; it ends with each candidate's best score."""
+    env = _fake_asr(tmp_path)
+    (tmp_path / "bin/asr").write_text(
+        f'#!/usr/bin/env bash\necho "$*" >> {tmp_path / "asr.calls"}\n'
+        'if [[ $1 == grow ]]; then touch "${@: -1}"; fi\n'
+        'if [[ $1 == average ]]; then echo "averaged 2 model(s): $2, $3 -> ${@: -1}"; fi\n')
+    recipe = tmp_path / "run.sh"  # a stand-in for run.sh: records its calls, makes what stages 5-7 leave
+    recipe.write_text(
+        f'#!/usr/bin/env bash\necho "$*" >> {tmp_path / "recipe.calls"}\n'
+        'while [[ $# -gt 0 ]]; do [[ $1 == --exp ]] && exp=$2; shift; done\n'
+        'if [[ -n ${exp:-} && ! -f $exp/final.pt ]]; then\n'
+        '  for f in epoch-3.pt epoch-4.pt last.pt config.yaml log.csv; do echo "$f" > "$exp/$f"; done\n'
+        '  echo "averaged 2 model(s): $exp/epoch-3.pt, $exp/epoch-4.pt -> $exp/final.pt"\nfi\n'
+        'if [[ -n ${exp:-} ]]; then\n  echo "method: beam" > "$exp/final.decoding.yaml"\n'
+        '  echo "greedy: WER 30.00%, CER 9.00% (all sets pooled)"\n'
+        '  echo "lm_weight  2.50 word_score  0.00: mean WER of 2 sets 12.50% (12.00%, 13.00%), CER 5.00%"\n'
+        '  echo "lm_weight  3.00 word_score  0.00: mean WER of 2 sets 12.90% (12.40%, 13.40%), CER 5.20%"\nfi\n')
+    recipe.chmod(0o755)
+    proc = subprocess.run(
+        ["bash", str(REPO / "recipes/en_default/local/round.sh"), "--name", "r99", "--part", "26", "--perturb-seed",
+         "151", "--make-data", "false", "--init", "bundle.pt", "--grow", "true", "--layers", "5", "--epochs", "4",
+         "--lr", "1e-3", "--set", "train.seed=7", "--with", "a/epoch-2.pt b/epoch-2.pt", "--recipe", str(recipe),
+         "--exp-root", str(tmp_path / "exp"), "--store-root", str(tmp_path / "store")],
+        capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    exp = tmp_path / "exp/en_default_r99"
+    data, train, tune = (tmp_path / "recipe.calls").read_text().splitlines()
+    assert data == "--stage 3 --stop-stage 3 --first-part 26 --parts 16000 --perturb-seed 151"
+    assert train.startswith(f"--stage 5 --stop-stage 7 --first-part 26 --parts 16000 --perturb-seed 151 --exp {exp} "
+                            f"--store {tmp_path / 'store/en_default_r99'} --init {exp / 'init.pt'} ")
+    assert re.findall(r"--set (\S+)", train) == [
+        "model.num_layers=5", "train.lr=1e-3", "train.warmup_steps=200", "train.epochs=4",
+        "train.spec_augment.freq_width=27", "train.spec_augment.time_masks=4",
+        "train.spec_augment.max_time_width=40", "train.seed=7"]
+    assert tune.startswith(f"--stage 7 --stop-stage 7 --exp {exp}_avg1 ")
+    assert (tmp_path / "asr.calls").read_text().splitlines() == [
+        f"grow bundle.pt --layers 5 --seed 0 -o {exp / 'init.pt'}",
+        f"average a/epoch-2.pt b/epoch-2.pt {exp / 'epoch-4.pt'} -o {exp}_avg1/final.pt"]
+    stored = sorted(p.name for p in (tmp_path / "store/en_default_r99").iterdir())
+    assert stored == ["config.yaml", "epoch-4.pt", "final.decoding.yaml", "log.csv"]
+    summary = proc.stdout.split("Candidates")[1]
+    assert f"{exp}_avg1: averaged 2 model(s): a/epoch-2.pt, b/epoch-2.pt" in summary
+    assert summary.count("mean WER of 2 sets 12.50%") == 2 and "12.90%" not in summary
+
+
+def test_en_default_round_needs_its_schedule(tmp_path):
+    proc = subprocess.run(["bash", str(REPO / "recipes/en_default/local/round.sh"), "--name", "r99", "--part", "3"],
+                          capture_output=True, text=True, env=_env(), cwd=REPO)
+    assert proc.returncode == 1 and "--perturb-seed is required" in proc.stderr

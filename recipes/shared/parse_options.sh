@@ -13,13 +13,14 @@ while [[ $# -gt 0 ]]; do
         sed 's/_/-/g; s/^/--/' | xargs)"
       exit 0 ;;
     --*)
-      name=${1#--}; name=${name//-/_}
+      # _option, not a plain name: a recipe option of that name (round.sh's --name) would be overwritten
+      _option=${1#--}; _option=${_option//-/_}
       if [[ $# -lt 2 ]]; then echo "$0: option $1 needs a value" >&2; exit 1; fi
-      if ! declare -p "$name" >/dev/null 2>&1; then echo "$0: unknown option $1" >&2; exit 1; fi
-      if [[ $(declare -p "$name") == "declare -a"* ]]; then
-        eval "$name+=(\"\$2\")"
+      if ! declare -p "$_option" >/dev/null 2>&1; then echo "$0: unknown option $1" >&2; exit 1; fi
+      if [[ $(declare -p "$_option") == "declare -a"* ]]; then
+        eval "$_option+=(\"\$2\")"
       else
-        printf -v "$name" '%s' "$2"
+        printf -v "$_option" '%s' "$2"
       fi
       shift 2 ;;
     *) echo "$0: unexpected argument $1" >&2; exit 1 ;;

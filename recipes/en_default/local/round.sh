@@ -7,6 +7,7 @@
 # Each --with names earlier epochs to average with this schedule's last one: one candidate each, beside the
 # schedule's own (its last --average-last epochs averaged). Writes exp/en_default_NAME (+ _avgK per --with) and
 # stores the last epoch, config, logs, plot and tuned settings in checkpoints/en_default_NAME; ends with the scores.
+# Run from a clean tree and leave run.sh and this file alone until it ends: bash reads a script as it runs it.
 # The choice between candidates and the bundle is a rule written in RESULTS.md before the run, not made here.
 set -euo pipefail
 
@@ -25,6 +26,9 @@ lm_weights="1.5 2 2.5 3 3.5 4"
 # The eighteenth schedule's stronger SpecAugment, kept by every schedule since; more --set add to these.
 set=(train.spec_augment.freq_width=27 train.spec_augment.time_masks=4 train.spec_augment.max_time_width=40)
 with=()                 # repeatable: "CKPT [CKPT ...]" averaged with this schedule's last epoch
+recipe=recipes/en_default/run.sh  # whose stages it runs
+exp_root=exp            # the experiments go here; the finished schedules are stored (and committed) in store_root
+store_root=checkpoints
 
 . "$(dirname "$0")/../../shared/parse_options.sh"
 cd "$(dirname "$0")/../../.."
@@ -32,16 +36,15 @@ cd "$(dirname "$0")/../../.."
 for required in name part perturb_seed init; do
   if [[ -z ${!required} ]]; then echo "$0: --${required//_/-} is required" >&2; exit 1; fi
 done
-run=recipes/en_default/run.sh
-exp=exp/en_default_$name
-store=checkpoints/en_default_$name
+exp=$exp_root/en_default_$name
+store=$store_root/en_default_$name
 data_opts=(--first-part "$part" --parts 16000 --perturb-seed "$perturb_seed")
 timed() { local s=$SECONDS; "$@"; log "took $(( (SECONDS - s) / 60 )) min $(( (SECONDS - s) % 60 )) s: $*"; }
 
 if [[ $make_data == true ]]; then
-  timed "$run" --stage 2 --stop-stage 3 "${data_opts[@]}"
+  timed "$recipe" --stage 2 --stop-stage 3 "${data_opts[@]}"
 else
-  timed "$run" --stage 3 --stop-stage 3 "${data_opts[@]}"
+  timed "$recipe" --stage 3 --stop-stage 3 "${data_opts[@]}"
 fi
 
 mkdir -p "$exp"
@@ -53,7 +56,7 @@ fi
 sets=(--set model.num_layers="$layers" --set train.lr="$lr" --set train.warmup_steps="$warmup_steps"
       --set train.epochs="$epochs")
 for kv in "${set[@]}"; do sets+=(--set "$kv"); done
-timed "$run" --stage 5 --stop-stage 7 "${data_opts[@]}" --exp "$exp" --store "$store" --init "$start" "${sets[@]}" \
+timed "$recipe" --stage 5 --stop-stage 7 "${data_opts[@]}" --exp "$exp" --store "$store" --init "$start" "${sets[@]}" \
   --average-last "$average_last" --lm-weights "$lm_weights" | tee "$exp/tune.log"
 
 log "Storing the schedule in $store (the last epoch's weights; last.pt stays out: the schedule is finished)"
@@ -70,7 +73,7 @@ for earlier in "${with[@]}"; do
   mkdir -p "$candidate"
   # shellcheck disable=SC2086  # $earlier is a list of paths
   asr average $earlier "$last" -o "$candidate/final.pt" | tee "$candidate/tune.log"
-  timed "$run" --stage 7 --stop-stage 7 --exp "$candidate" --lm-weights "$lm_weights" | tee -a "$candidate/tune.log"
+  timed "$recipe" --stage 7 --stop-stage 7 --exp "$candidate" --lm-weights "$lm_weights" | tee -a "$candidate/tune.log"
   candidates+=("$candidate")
 done
 
