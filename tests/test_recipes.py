@@ -284,6 +284,17 @@ def test_en_default_lineage_commands_use_real_options():
     assert used - accepted == set(), f"documented options run.sh does not take: {sorted(used - accepted)}"
 
 
+def test_en_default_round_commands_use_real_options():
+    """The schedules run with local/round.sh (recipes/en_default/README.md) name only options it takes."""
+    script = REPO / "recipes/en_default/local/round.sh"
+    help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True, check=True).stdout
+    accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
+    commands = re.findall(r"local/round\.sh((?:\\\n|[^\n`])*)", (REPO / "recipes/en_default/README.md").read_text())
+    used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
+    assert commands and {"--name", "--part", "--init"} <= used
+    assert used - accepted == set(), f"documented options round.sh does not take: {sorted(used - accepted)}"
+
+
 def test_recipe_options_keep_names_that_parse_options_uses_itself(tmp_path):
     """A recipe option called --name (round.sh's) survives parsing the others; --help lists only real options."""
     script = tmp_path / "recipe.sh"
