@@ -285,13 +285,16 @@ def test_en_default_lineage_commands_use_real_options():
 
 
 def test_en_default_round_commands_use_real_options():
-    """The schedules run with local/round.sh (recipes/en_default/README.md) name only options it takes."""
+    """The schedules run with local/round.sh (recipes/en_default/README.md, run.sh's header) name only options it
+    takes."""
     script = REPO / "recipes/en_default/local/round.sh"
     help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True, check=True).stdout
     accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
-    commands = re.findall(r"local/round\.sh((?:\\\n|[^\n`])*)", (REPO / "recipes/en_default/README.md").read_text())
+    header = (REPO / "recipes/en_default/run.sh").read_text().split("set -euo pipefail")[0]
+    docs = (REPO / "recipes/en_default/README.md").read_text() + header.replace("\n#", "\n")
+    commands = re.findall(r"local/round\.sh((?:\\\n|[^\n`])*)", docs)
     used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
-    assert commands and {"--name", "--part", "--init"} <= used
+    assert len(commands) >= 3 and {"--name", "--part", "--init", "--with"} <= used
     assert used - accepted == set(), f"documented options round.sh does not take: {sorted(used - accepted)}"
 
 

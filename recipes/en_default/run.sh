@@ -8,13 +8,10 @@
 #                                  [--beam 1024 --beam-tokens 8 --beam-threshold 20]
 # Stages 0-10 make a model from nothing. The bundled one is a lineage of warm restarts, each a stage 5-7 run
 # from an earlier schedule's weights on a fresh synthetic part: README.md beside this script gives every
-# schedule's command (RESULTS.md their results). The latest, a template for the next:
-#   run.sh --stage 2 --stop-stage 3 --first-part 25 --parts "16000" --perturb-seed 141   # fresh audio
-#   run.sh --stage 5 --stop-stage 7 --first-part 25 --parts "16000" --exp exp/en_default_r26 \
-#     --store checkpoints/en_default_r26 --init checkpoints/en_default_r25/epoch-2.pt --set model.num_layers=4 \
-#     --set train.lr=5e-4 --set train.warmup_steps=200 --set train.epochs=2 --set train.spec_augment.freq_width=27 \
-#     --set train.spec_augment.time_masks=4 --set train.spec_augment.max_time_width=40 --average-last 2 \
-#     --lm-weights "1.5 2 2.5 3 3.5 4"
+# schedule's command (RESULTS.md their results). Since the twenty-eighth, a schedule is one command, local/round.sh
+# (its data, stages 5-7, the store, averaged candidates); the latest, a template for the next:
+#   local/round.sh --name r29 --part 27 --perturb-seed 161 --init checkpoints/en_default_r28/epoch-4.pt --layers 5 \
+#     --epochs 3 --with checkpoints/en_default_r28/epoch-4.pt
 set -euo pipefail
 
 stage=0
