@@ -271,30 +271,32 @@ def test_en_default_can_mix_the_real_speech_clean_only(tmp_path):
     assert "perturbed" not in mix and f"{tmp_path / 'data'}/real/lj_train.jsonl:4" in mix
 
 
+def _documented_options(script: str, command: str) -> tuple[set[str], int, set[str]]:
+    """The options `script --help` lists; then how many `command` lines recipes/en_default/README.md and run.sh's
+    header give, and the options they name (a command runs on over its `\\` continuation lines)."""
+    help_text = subprocess.run(["bash", str(REPO / script), "--help"], capture_output=True, text=True,
+                               check=True).stdout
+    accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
+    header = (REPO / "recipes/en_default/run.sh").read_text().split("set -euo pipefail")[0]
+    docs = (REPO / "recipes/en_default/README.md").read_text() + header
+    commands = re.findall(re.escape(command) + r"((?:\\\n|[^\n`])*)", docs)
+    used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
+    return accepted, len(commands), used
+
+
 def test_en_default_lineage_commands_use_real_options():
     """The schedules' commands (recipes/en_default/README.md, the script's header) name only options run.sh takes."""
-    script = REPO / "recipes/en_default/run.sh"
-    help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True, check=True).stdout
-    accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
+    accepted, commands, used = _documented_options("recipes/en_default/run.sh", "run.sh")
     assert {"--first-part", "--perturb-seed", "--init", "--set"} <= accepted
-    docs = (REPO / "recipes/en_default/README.md").read_text() + script.read_text().split("set -euo pipefail")[0]
-    commands = re.findall(r"run\.sh((?:\\\n|[^\n`])*)", docs)  # a command and its continuation lines
-    used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
-    assert len(commands) >= 20 and "--perturb-seed" in used
+    assert commands >= 20 and "--perturb-seed" in used
     assert used - accepted == set(), f"documented options run.sh does not take: {sorted(used - accepted)}"
 
 
 def test_en_default_round_commands_use_real_options():
     """The schedules run with local/round.sh (recipes/en_default/README.md, run.sh's header) name only options it
     takes."""
-    script = REPO / "recipes/en_default/local/round.sh"
-    help_text = subprocess.run(["bash", str(script), "--help"], capture_output=True, text=True, check=True).stdout
-    accepted = set(re.findall(r"--[a-z-]+", help_text.split("options:", 1)[1]))
-    header = (REPO / "recipes/en_default/run.sh").read_text().split("set -euo pipefail")[0]
-    docs = (REPO / "recipes/en_default/README.md").read_text() + header.replace("\n#", "\n")
-    commands = re.findall(r"local/round\.sh((?:\\\n|[^\n`])*)", docs)
-    used = {opt for cmd in commands for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cmd)}
-    assert len(commands) >= 3 and {"--name", "--part", "--init", "--with"} <= used
+    accepted, commands, used = _documented_options("recipes/en_default/local/round.sh", "local/round.sh")
+    assert commands >= 3 and {"--name", "--part", "--init", "--with"} <= used
     assert used - accepted == set(), f"documented options round.sh does not take: {sorted(used - accepted)}"
 
 
