@@ -10,8 +10,9 @@
 # from an earlier schedule's weights on a fresh synthetic part: README.md beside this script gives every
 # schedule's command (RESULTS.md their results). Since the twenty-eighth, a schedule is one command, local/round.sh
 # (its data, stages 5-7, the store, averaged candidates); the latest, a template for the next:
-#   local/round.sh --name r29 --part 27 --perturb-seed 161 --init checkpoints/en_default_r28/epoch-4.pt --layers 5 \
-#     --epochs 3 --with checkpoints/en_default_r28/epoch-4.pt
+#   local/round.sh --name r31 --part 29 --perturb-seed 181 --init checkpoints/en_default_r30/epoch-3.pt --layers 5 \
+#     --epochs 3 --with checkpoints/en_default_r30/epoch-3.pt \
+#     --with "checkpoints/en_default_r29/epoch-3.pt checkpoints/en_default_r30/epoch-3.pt"
 set -euo pipefail
 
 stage=0
