@@ -78,10 +78,11 @@ def test_bf16_speedup_rejects_an_empty_probe():
 def test_amp_cpu_follows_a_timed_step_where_bf16_is_native(monkeypatch, caplog, speedup, wanted):
     _cpu_with(monkeypatch, True, False)
     calls = []
-    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n: calls.append(n) or speedup)
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup",
+                        lambda model, n, batch, frames: calls.append((n, batch, frames)) or speedup)
     with caplog.at_level(logging.INFO, logger="asr.device"):
-        assert cpu_autocast_wanted(True, _tiny_model(), 8) is wanted
-    assert calls == [8]
+        assert cpu_autocast_wanted(True, _tiny_model(), 8, batch=48, frames=500) is wanted
+    assert calls == [(8, 48, 500)]
     assert f"{speedup:.2f}x as fast as fp32" in caplog.text
     assert ("training in fp32" in caplog.text) is not wanted
 

@@ -8,7 +8,7 @@ from asr.data import SpeechDataset, read_manifest
 from asr.evaluate import score
 from asr.inference import decode_dataset
 from asr.package import load_model_file
-from asr.train import Trainer, lr_lambda
+from asr.train import Trainer, bf16_probe_shape, lr_lambda
 from conftest import REPO
 
 
@@ -239,11 +239,33 @@ def test_kill_9_mid_epoch_then_resume(espeak_corpus, tmp_path):
 def test_amp_cpu_applies_only_where_the_cpu_has_bf16(espeak_corpus, tmp_path, monkeypatch, native):
     """Emulated bf16 made a training step ~25x slower than fp32 on an AVX2-only CPU: the trainer drops it."""
     monkeypatch.setattr("asr.device.cpu_bf16_native", lambda: native)
-    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n: 2.0)  # the timed step: see test_device
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n, **shape: 2.0)  # timed: see test_device
     config = load_config(REPO / "tests" / "overfit.yaml",
                          {"train.amp_cpu": True, "model.hidden_size": 16, "train.device": "cpu"})
     trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
     assert trainer.cpu_bf16 is native
+
+
+@pytest.mark.parametrize("overrides, shape", [
+    ({"train.max_batch_seconds": 240}, (48, 500)),  # conf/en_default.yaml: a real batch's 240 s of audio
+    ({"train.max_batch_seconds": 240, "train.max_batch_size": 16}, (16, 500)),
+    ({"train.max_batch_seconds": 2}, (1, 500)),  # never an empty batch
+    ({"train.max_batch_seconds": 240, "features.hop_length": 320}, (48, 250)),
+])
+def test_bf16_probe_times_a_batch_as_full_as_a_real_one(overrides, shape):
+    assert bf16_probe_shape(load_config(REPO / "conf" / "en_default.yaml", overrides)) == shape
+
+
+def test_trainer_probes_bf16_with_a_real_batch_shape(espeak_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr("asr.device.cpu_bf16_native", lambda: True)
+    shapes = []
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup",
+                        lambda model, n, batch, frames: shapes.append((batch, frames)) or 1.0)
+    config = load_config(REPO / "tests" / "overfit.yaml",
+                         {"train.amp_cpu": True, "model.hidden_size": 16, "train.device": "cpu"})
+    trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
+    assert shapes == [bf16_probe_shape(config)]
+    assert trainer.cpu_bf16 is False  # 1.0x is below the bar
 
 
 def test_grow_stacks_new_layers_on_the_trained_ones(trained_model, espeak_corpus, tmp_path):
