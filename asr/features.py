@@ -22,6 +22,11 @@ class FeatureConfig:
     f_max: float | None = None  # None: Nyquist
     log_floor: float = 1e-6
 
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds between feature frames (the hop); a model's output frame is ``reduction`` of these."""
+        return self.hop_length / self.sample_rate
+
 
 @dataclass(frozen=True)
 class SpecAugmentConfig:

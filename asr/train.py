@@ -98,11 +98,11 @@ def bf16_probe_shape(config: ExperimentConfig) -> tuple[int, int]:
     (``train.max_batch_seconds``, capped by ``train.max_batch_size``) of ``BF16_PROBE_SECONDS`` utterances.
     On one machine a batch of 8 read 1.08x-1.42x, once below the bar, and a batch of 48 1.51x-1.54x, where real
     batches trained 1.34x faster under bf16 (RESULTS.md, "The bf16 probe's batch")."""
-    tc, fc = config.train, config.features
+    tc = config.train
     batch = max(1, int(tc.max_batch_seconds // BF16_PROBE_SECONDS))
     if tc.max_batch_size:
         batch = min(batch, tc.max_batch_size)
-    return batch, round(BF16_PROBE_SECONDS * fc.sample_rate / fc.hop_length)
+    return batch, round(BF16_PROBE_SECONDS / config.features.frame_seconds)
 
 
 def compute_cmvn(dataset: SpeechDataset, progress: bool = True, world: World = World()) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +217,7 @@ class Trainer:
             tc.amp_cpu, self.model, model_config.n_mels, *bf16_probe_shape(config))
         self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
             if (tc.spec_augment is not None or tc.vtlp_range) else None
-        self.decoder = GreedyDecoder(self.tokenizer, config.features.hop_length / config.features.sample_rate * model_config.reduction)
+        self.decoder = GreedyDecoder(self.tokenizer, config.features.frame_seconds * model_config.reduction)
 
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
         self.epoch_batches = 0  # batches in the current epoch, set when it starts
@@ -348,7 +348,7 @@ class Trainer:
             loss_value = loss.item()
             loss_sum += loss_value * len(batch)
             loss_count += len(batch)
-            audio_seconds += float(batch.feature_lengths.sum()) * self.config.features.hop_length / self.config.features.sample_rate
+            audio_seconds += float(batch.feature_lengths.sum()) * self.config.features.frame_seconds
             elapsed = time.time() - start
             bar.set_postfix(loss=f"{loss_value:.3f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}",
                             utt_s=f"{loss_count / max(elapsed, 1e-9):.1f}",

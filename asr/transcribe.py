@@ -57,7 +57,7 @@ class Transcriber:
         self.packaged = packaged
         self.model = packaged.model.to(self.device).eval()
         self.extractor = LogMel(packaged.feature_config).to(self.device)
-        self.frame_shift = packaged.feature_config.hop_length / packaged.feature_config.sample_rate * self.model.reduction
+        self.frame_shift = packaged.feature_config.frame_seconds * self.model.reduction
         self.decoding = decoding
         # Beam search of a batch spreads over the cores (the acoustic model runs before, not beside it).
         workers = min(4, os.cpu_count() or 1) if decoding.method == "beam" else 1

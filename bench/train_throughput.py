@@ -78,7 +78,7 @@ def main() -> None:
     model = CTCModel(dataclasses.replace(cfg.model, vocab_size=tokenizer.vocab_size)).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None)
-    hop = cfg.features.hop_length / cfg.features.sample_rate
+    hop = cfg.features.frame_seconds
 
     utts = read_manifest(args.manifest)
     sampler = DurationBatchSampler([u.duration for u in utts], tc.max_batch_seconds, tc.num_buckets, seed=0)

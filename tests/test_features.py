@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import torch
 
@@ -69,3 +71,12 @@ def test_spec_augment_masks_inside_lengths():
 def test_feature_config_is_hashable_and_frozen():
     cfg = FeatureConfig()
     assert hash(cfg) == hash(FeatureConfig())
+
+
+def test_frame_seconds_is_the_hop_in_seconds_and_matches_log_mel_frames():
+    assert FeatureConfig().frame_seconds == 0.01
+    cfg = FeatureConfig(sample_rate=8000, hop_length=160)
+    assert cfg.frame_seconds == 0.02
+    frames = LogMel(cfg)(torch.zeros(8000)).shape[0]  # one second of audio
+    assert frames - 1 == round(1.0 / cfg.frame_seconds)  # centred frames: one a hop, plus one
+    assert "frame_seconds" not in dataclasses.asdict(cfg), "a derived value, not a setting written to config.yaml"
