@@ -325,8 +325,9 @@ def train(config_path: Path | None, train_manifest: Path, dev_manifest: Path, ou
     except (ConfigError, ManifestError, ModelFileError, TrainingError) as e:
         _fail(str(e))
     except TrainingStopped as e:
-        click.echo(str(e))
-        return
+        # Not 0: a recipe's next stage (averaging, packaging) must not run on an unfinished schedule.
+        click.echo(str(e), err=True)
+        sys.exit(128 + e.signum)
     click.echo(
         f"done: {result.epochs_run} epoch(s), {result.steps} steps in {result.seconds / 60:.1f} min; "
         f"best dev WER {100 * result.best_dev_wer:.2f}%, CER {100 * result.best_dev_cer:.2f}% "

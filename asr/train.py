@@ -56,7 +56,14 @@ class TrainingError(Exception):
 
 
 class TrainingStopped(Exception):
-    """SIGTERM/SIGINT arrived: the checkpoint was saved at the current step and training ended."""
+    """SIGTERM/SIGINT arrived: the checkpoint was saved at the current step and training ended.
+
+    ``signum`` is the signal that stopped it (SIGTERM on a DDP process that only heard of it from another),
+    so that a CLI can exit with the shell's status for it, ``128 + signum``, and a recipe halts there."""
+
+    def __init__(self, message: str, signum: int = signal.SIGTERM) -> None:
+        super().__init__(message)
+        self.signum = int(signum)
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,7 @@ class Trainer:
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
         self.epoch_batches = 0  # batches in the current epoch, set when it starts
         self._stop_requested = False
+        self._stop_signal = signal.SIGTERM  # a DDP process that only heard of the stop from another says SIGTERM
         self.epochs_since_best = 0
         self.early_stopped = False
         self.tb = self._tensorboard() if tc.tensorboard else None
@@ -319,7 +327,8 @@ class Trainer:
                 self.save_checkpoint()
                 bar.close()
                 raise TrainingStopped(f"stopped at epoch {self.epoch + 1}, step {self.step}; "
-                                      f"checkpoint saved to {self.checkpoint_path} (continue with --resume)")
+                                      f"checkpoint saved to {self.checkpoint_path} (continue with --resume)",
+                                      self._stop_signal)
             self.batch_in_epoch += 1
             if batch is None:
                 continue
@@ -379,6 +388,7 @@ class Trainer:
 
     def _request_stop(self, signum, frame) -> None:
         self._stop_requested = True
+        self._stop_signal = signum
         log.warning("signal %d: saving a checkpoint after the current step", signum)
 
     def fit(self) -> TrainResult:

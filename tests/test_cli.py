@@ -136,3 +136,22 @@ def test_corpus_synth_refuses_a_misspelt_engine_weight(tmp_path):
                  "--engine-weight", "mbrola-acented=2")
     assert result.exit_code == 1 and "unknown TTS engine(s) mbrola-acented" in result.output
     assert not (tmp_path / "out" / "manifest.jsonl").exists()
+
+
+def test_train_cli_stopped_by_a_signal_exits_with_the_shells_status(tmp_path, espeak_corpus):
+    """A stop by SIGTERM saves last.pt and exits 128 + 15, so that a recipe's next stage (averaging) does not
+    run on an unfinished schedule; --resume then goes on from the saved step."""
+    import os
+    import signal
+    import threading
+
+    out = tmp_path / "exp"
+    args = ["train", "--train", espeak_corpus, "--dev", espeak_corpus, "--out", out, "--set", "train.epochs=500",
+            "--set", "model.hidden_size=8", "--set", "model.num_layers=1"]
+    timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    result = run(*args)
+    timer.cancel()
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert "checkpoint saved" in result.output and (out / "last.pt").is_file()
+    assert "done:" not in result.output
