@@ -10,7 +10,7 @@ import dataclasses
 import os
 import pickle
 import tempfile
-import zipfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,14 +65,16 @@ def safe_load(path: PathLike) -> dict:
     if path.stat().st_size == 0:
         raise ModelFileError(f"{path}: model file is empty")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4" for a file that is no checkpoint
+            warnings.simplefilter("ignore", UserWarning)
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise ModelFileError(
-            f"{path}: refused: the file holds objects other than tensors and plain data "
-            "(loading it could run arbitrary code)"
+            f"{path}: refused: not a file of tensors and plain data (it holds other objects, whose loading "
+            "could run arbitrary code, or is not a checkpoint at all)"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+    except Exception as e:  # arbitrary bytes reach torch's unpickler: KeyError, IndexError, RuntimeError, ...
+        reason = type(e).__name__ + (f": {str(e).splitlines()[0]}" if str(e).strip() else "")
         raise ModelFileError(f"{path}: not a readable model file, truncated or corrupt ({reason})") from None
     if not isinstance(obj, dict):
         raise ModelFileError(f"{path}: not a model file of this toolkit")

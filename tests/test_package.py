@@ -68,6 +68,20 @@ def test_other_version(model_file, tmp_path):
         load_model_file(other)
 
 
+@pytest.mark.parametrize("content", [
+    b"junk\n",  # torch's legacy unpickler raises KeyError
+    b"RIFF$\x00\x00\x00WAVEfmt ",  # an audio file passed as --model: IndexError
+    b"PK\x03\x04garbage",  # a zip that is not one
+    bytes(range(256)) * 4,
+])
+def test_any_bytes_give_a_model_file_error(tmp_path, content, recwarn):
+    path = tmp_path / "junk.pt"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=r"junk\.pt: (refused|not a readable model file)"):
+        load_model_file(path)
+    assert not [w for w in recwarn if "pickle protocol" in str(w.message)], "torch's warning is not shown"
+
+
 def test_missing_empty_and_foreign(tmp_path):
     with pytest.raises(ModelFileError, match="no such model file"):
         load_model_file(tmp_path / "none.pt")
