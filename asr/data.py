@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from .audio import AudioError, PathLike, load_audio
+from .audio import AudioError, PathLike, audio_info, load_audio
 from .features import FeatureConfig, LogMel
 from .text import Tokenizer, normalize
 
@@ -42,8 +42,9 @@ class Utterance:
 def read_manifest(path: PathLike, skip_broken: bool = False) -> list[Utterance]:
     """Read a JSON Lines manifest with NeMo keys.
 
-    ``audio_filepath`` (relative paths resolve against the manifest's folder), ``duration``
-    (seconds) and ``text`` are required; ``speaker``, ``id`` and ``offset`` are optional.
+    ``audio_filepath`` (relative paths resolve against the manifest's folder) and ``text`` are
+    required; ``duration`` (seconds), ``speaker``, ``id`` and ``offset`` are optional. A line without
+    ``duration`` gets it from the audio file's header (up to its end, from ``offset``).
 
     Args:
         skip_broken: report broken lines as warnings and skip them instead of raising.
@@ -76,20 +77,20 @@ def _parse_line(line: str, root: Path, default_id: str) -> Utterance:
         raise ManifestError(f"not valid JSON ({e.msg})") from None
     if not isinstance(item, dict):
         raise ManifestError("expected a JSON object")
-    missing = [k for k in ("audio_filepath", "duration", "text") if k not in item]
+    missing = [k for k in ("audio_filepath", "text") if k not in item]
     if missing:
         raise ManifestError(f"missing key(s) {', '.join(missing)}")
-    try:
-        duration = float(item["duration"])
-        offset = float(item.get("offset", 0.0))
-    except (TypeError, ValueError):
-        raise ManifestError("duration and offset must be numbers") from None
-    if not math.isfinite(duration) or duration <= 0:
-        raise ManifestError(f"duration must be a positive number, got {item['duration']!r}")
     if not isinstance(item["text"], str) or not isinstance(item["audio_filepath"], str):
         raise ManifestError("audio_filepath and text must be strings")
     audio = Path(item["audio_filepath"])
     audio = audio if audio.is_absolute() else root / audio
+    try:
+        offset = float(item.get("offset", 0.0))
+        duration = float(item["duration"]) if "duration" in item else _measured_duration(audio, offset)
+    except (TypeError, ValueError):
+        raise ManifestError("duration and offset must be numbers") from None
+    if not math.isfinite(duration) or duration <= 0:
+        raise ManifestError(f"duration must be a positive number, got {item.get('duration', duration)!r}")
     speaker = item.get("speaker")
     return Utterance(
         audio_filepath=audio,
@@ -99,6 +100,15 @@ def _parse_line(line: str, root: Path, default_id: str) -> Utterance:
         speaker=None if speaker is None else str(speaker),
         offset=offset,
     )
+
+
+def _measured_duration(audio: Path, offset: float) -> float:
+    """Seconds of ``audio`` from ``offset`` to its end, read from the header (nothing is decoded)."""
+    try:
+        rate, frames, _ = audio_info(audio)
+    except AudioError as e:
+        raise ManifestError(f"no duration, and none could be measured: {e}") from None
+    return frames / rate - offset
 
 
 def load_utterance(utt: Utterance) -> np.ndarray:

@@ -3,7 +3,9 @@ import json
 import pytest
 import torch
 
-from asr.data import DurationBatchSampler, ManifestError, SpeechDataset, collate, read_manifest, write_manifest
+from asr.audio import SAMPLE_RATE
+from asr.data import (DurationBatchSampler, ManifestError, SpeechDataset, collate, load_utterance, read_manifest,
+                      write_manifest)
 from asr.text import CharTokenizer
 from conftest import write_tone
 
@@ -29,7 +31,8 @@ def test_relative_paths_and_optional_keys(tmp_path):
 
 @pytest.mark.parametrize("bad,why", [
     ("{not json", "not valid JSON"),
-    ('{"audio_filepath": "a.wav", "text": "x"}', "missing key"),
+    ('{"audio_filepath": "a.wav", "duration": 1}', "missing key"),
+    ('{"audio_filepath": "a.wav", "text": "x"}', "no duration, and none could be measured: .*a.wav"),
     ('{"audio_filepath": "a.wav", "duration": "long", "text": "x"}', "must be numbers"),
     ('{"audio_filepath": "a.wav", "duration": -1, "text": "x"}', "positive"),
     ('[1, 2]', "JSON object"),
@@ -40,6 +43,18 @@ def test_broken_line_reported_with_number(tmp_path, bad, why):
     with pytest.raises(ManifestError, match=rf"m.jsonl:2: .*{why}"):
         read_manifest(path)
     assert len(read_manifest(path, skip_broken=True)) == 2
+
+
+def test_duration_is_measured_when_the_line_has_none(tmp_path):
+    write_tone(tmp_path / "a.wav", seconds=0.75)
+    path = _manifest(tmp_path, [json.dumps({"audio_filepath": "a.wav", "text": "x"}),
+                                json.dumps({"audio_filepath": "a.wav", "text": "x", "offset": 0.25}),
+                                json.dumps({"audio_filepath": "a.wav", "text": "x", "offset": 0.75})])
+    with pytest.raises(ManifestError, match="m.jsonl:3: duration must be a positive number"):
+        read_manifest(path)
+    first, second = read_manifest(path, skip_broken=True)
+    assert first.duration == pytest.approx(0.75) and second.duration == pytest.approx(0.5)
+    assert len(load_utterance(second)) == pytest.approx(0.5 * SAMPLE_RATE, abs=1)
 
 
 def test_missing_manifest(tmp_path):
