@@ -6,19 +6,28 @@
 >>> result.text, result.words[0].start
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package imports torch only when a model is loaded
+    from .audio import PathLike
+    from .transcribe import AudioInput, Transcriber, Transcription
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "load_model", "transcribe"]
 
 
-def load_model(path=None, device: str = "cpu"):
+def load_model(path: PathLike | None = None, device: str = "cpu") -> Transcriber:
     """Load a model file (``None``: the bundled default) as a :class:`asr.transcribe.Transcriber`."""
     from .transcribe import Transcriber
 
     return Transcriber.from_file(path, device=device)
 
 
-def transcribe(audio, model=None, sample_rate=None):
+def transcribe(audio: AudioInput, model: PathLike | Transcriber | None = None,
+               sample_rate: int | None = None) -> Transcription:
     """Transcribe a file path or a waveform with ``model`` (a path, a Transcriber, or None)."""
     from .transcribe import Transcriber
 
