@@ -57,6 +57,11 @@ def _decoding_options(f):
     return command
 
 
+# As whisper does: the GPU when there is one. The beam search itself runs on the CPU either way.
+_device_option = click.option("--device", default="auto", show_default=True,
+                              help="auto (CUDA when available, else the CPU), cpu, cuda or cuda:N.")
+
+
 def _decoding_config(model_path: Path | None, decoding: dict, nbest: int = 1):
     """Command-line options (``decoding``, from ``_decoding_options``) over the model's tuned settings
     (model.decoding.yaml) over defaults."""
@@ -129,7 +134,7 @@ def expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
 @click.option("--hotword", "hotwords", multiple=True, metavar="WORD[:BONUS]",
               help="Boost a word or phrase (repeatable); needs beam search with an LM or the word in its vocabulary.")
 @click.option("--nbest", default=1, show_default=True, help="Print the N best hypotheses (json: an 'nbest' list).")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
+@_device_option
 def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, output_dir: Path | None,
                decoding: dict, hotwords: tuple[str, ...], nbest: int, device: str) -> None:
     """Transcribe audio files, folders of them (recursively) or manifests (.jsonl).
@@ -232,7 +237,7 @@ def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: boo
               "(default: exp/eval).")
 @click.option("--skip-broken", is_flag=True, help="Skip broken manifest lines instead of stopping.")
 @_decoding_options
-@click.option("--device", default="cpu", show_default=True)
+@_device_option
 def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: Path | None, skip_broken: bool,
              decoding: dict, device: str) -> None:
     """WER, CER, SER and error analysis of a model on each MANIFEST.
