@@ -19,8 +19,9 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_model", "transcribe"]
 
 
-def load_model(path: PathLike | None = None, device: str = "cpu") -> Transcriber:
-    """Load a model file (``None``: the bundled default) as a :class:`asr.transcribe.Transcriber`."""
+def load_model(path: PathLike | None = None, device: str = "auto") -> Transcriber:
+    """Load a model file (``None``: the bundled default) as a :class:`asr.transcribe.Transcriber` on ``device``
+    (``"auto"``: CUDA when available, else the CPU)."""
     from .transcribe import Transcriber
 
     return Transcriber.from_file(path, device=device)

@@ -51,7 +51,7 @@ class Transcription:
 class Transcriber:
     """A loaded model with its feature extractor and decoder."""
 
-    def __init__(self, packaged: PackagedModel, device: str = "cpu", decoding: DecodingConfig = DecodingConfig(),
+    def __init__(self, packaged: PackagedModel, device: str = "auto", decoding: DecodingConfig = DecodingConfig(),
                  hotwords: tuple[tuple[str, float], ...] = ()):
         self.device = select_device(device)
         self.packaged = packaged
@@ -64,7 +64,7 @@ class Transcriber:
         self.decoder = build_decoder(decoding, packaged.tokenizer, self.frame_shift, hotwords, workers)
 
     @classmethod
-    def from_file(cls, path: PathLike | None = None, device: str = "cpu", decoding: DecodingConfig | None = None,
+    def from_file(cls, path: PathLike | None = None, device: str = "auto", decoding: DecodingConfig | None = None,
                   hotwords: tuple[tuple[str, float], ...] = ()) -> "Transcriber":
         """Load a model file (``None``: the bundled one) with its tuned decoding settings, if any."""
         if path is None:
