@@ -242,6 +242,9 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
              decoding: dict, device: str) -> None:
     """WER, CER, SER and error analysis of a model on each MANIFEST.
 
+    A manifest that cannot be read (a broken line without --skip-broken) or has no readable
+    utterance is reported on stderr and the others go on; the exit status is 1 when any failed.
+
     Writes hyps.jsonl, errs.txt (icefall-style alignments), summary.json and a self-contained
     report.html per manifest, each with a per-speaker breakdown when the manifest names speakers;
     several manifests end with one markdown table.
@@ -257,18 +260,22 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
     output_dir = output_dir or Path("exp/eval")
     names = [m.parent.name + "_" + m.stem if m.stem in {"test", "dev", "train", "all", "manifest"} else m.stem
              for m in manifests]
-    reports = []
+    reports, failed = [], []
     for manifest, name in zip(manifests, names):
         try:
             utterances = read_manifest(manifest, skip_broken=skip_broken)
-        except ManifestError as e:
-            _fail(str(e))
+        except ManifestError as e:  # this manifest is reported and left out; the others go on
+            click.echo(f"error: {e}", err=True)
+            failed.append(manifest)
+            continue
         dataset = SpeechDataset(utterances, model.packaged.tokenizer, model.packaged.feature_config)
         started = time.time()
         _, decoded = decode_dataset(model.model, dataset, model.decoder, model.device, description=name)
         elapsed = time.time() - started
         if not decoded:
-            _fail(f"{manifest}: no utterance could be decoded")
+            click.echo(f"error: {manifest}: no utterance could be decoded", err=True)
+            failed.append(manifest)
+            continue
         speakers = [dataset.utterances[d.index].speaker for d in decoded]
         report = build_report(name, [d.id for d in decoded], [d.reference for d in decoded],
                               [d.hypothesis.text for d in decoded], [d.duration for d in decoded], speakers,
@@ -294,6 +301,11 @@ def evaluate(manifests: tuple[Path, ...], model_path: Path | None, output_dir: P
         click.echo(f"report: {paths['html']}  hypotheses: {paths['hyps']}  alignments: {paths['errs']}")
     if len(reports) > 1:
         click.echo("\n" + markdown_table(reports))
+    if failed:
+        if len(manifests) > 1:
+            click.echo(f"{len(failed)} of {len(manifests)} manifest(s) failed: {', '.join(map(str, failed))}",
+                       err=True)
+        sys.exit(1)
 
 
 @main.command()

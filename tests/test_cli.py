@@ -79,11 +79,19 @@ def test_evaluate_beam_options_reach_the_decoder(trained_model, espeak_corpus, t
         assert "beam" in result.output.lower(), result.output
 
 
-def test_evaluate_broken_manifest(trained_model, tmp_path):
+def test_evaluate_broken_manifest(trained_model, espeak_corpus, tmp_path):
     manifest = tmp_path / "m.jsonl"
     manifest.write_text('{"audio_filepath": "a.wav", "duration": 1, "text": "x"}\n{oops\n')
-    result = run("evaluate", manifest, "--model", trained_model / "model.pt")
-    assert result.exit_code == 1 and "m.jsonl:2" in result.output
+    unreadable = tmp_path / "u.jsonl"
+    unreadable.write_text('{"audio_filepath": "missing.wav", "duration": 1, "text": "x"}\n')
+    out = tmp_path / "eval"
+    result = run("evaluate", manifest, espeak_corpus, unreadable, "--model", trained_model / "model.pt",
+                 "--output-dir", out)
+    assert result.exit_code == 1 and "m.jsonl:2" in result.output and "u.jsonl: no utterance" in result.output
+    assert "2 of 3 manifest(s) failed" in result.output
+    # the good manifest between them is still scored and reported
+    (report_dir,) = out.iterdir()
+    assert json.loads((report_dir / "summary.json").read_text())["utterances"] == 8
 
 
 def test_train_cli_bad_config(tmp_path, espeak_corpus):
