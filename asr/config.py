@@ -53,7 +53,8 @@ class TrainConfig:
     feature_shards: str | None = None  # log-mels precomputed by `asr features` (unused with wave_augment)
     num_workers: int = 1
     amp: bool = True  # autocast on CUDA (bf16 where supported, else fp16)
-    amp_cpu: bool = False  # bf16 autocast on the CPU too, where a timed step shows it faster (asr.device)
+    amp_cpu: bool = False  # bf16 autocast on the CPU too, where a timed step shows it faster (asr.device);
+    # a declined one is timed again at each epoch, in case other work slowed the first probe
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
     seed: int = 1234
     log_every: int = 20  # steps between rows of the step log

@@ -31,7 +31,7 @@ from .augment import Augmenter, load_noises, load_or_make_rirs
 from .config import ExperimentConfig, from_dict, save_config, to_dict
 from .data import DurationBatchSampler, SpeechDataset, collate, read_manifest
 from .decode import GreedyDecoder
-from .device import autocast, cpu_autocast_wanted, needs_grad_scaler, select_device
+from .device import autocast, cpu_autocast_wanted, cpu_bf16_native, needs_grad_scaler, select_device
 from .distributed import World, all_agree, all_sum, any_true, barrier, broadcast_from_main, init_world, \
     parameters_in_sync, shutdown
 from .evaluate import score
@@ -220,8 +220,7 @@ class Trainer:
             lambda s: self.lr_factor * lr_lambda(s, tc.warmup_steps, total, tc.schedule, tc.min_lr_ratio),
         )
         self.scaler = torch.amp.GradScaler("cuda", enabled=needs_grad_scaler(self.device, tc.amp))
-        self.cpu_bf16 = self.device.type == "cpu" and cpu_autocast_wanted(
-            tc.amp_cpu, self.model, model_config.n_mels, *bf16_probe_shape(config))
+        self.cpu_bf16 = self._probe_cpu_bf16()
         self.augment = FeatureAugment(tc.spec_augment, tuple(tc.vtlp_range) if tc.vtlp_range else None) \
             if (tc.spec_augment is not None or tc.vtlp_range) else None
         self.decoder = GreedyDecoder(self.tokenizer, config.features.frame_seconds * model_config.reduction)
@@ -303,11 +302,20 @@ class Trainer:
             return
         save_model(PackagedModel(self.model, self.tokenizer, self.config.features, metadata), path)
 
+    def _probe_cpu_bf16(self) -> bool:
+        """``train.amp_cpu`` as it applies here, decided by a timed step (``device.cpu_autocast_wanted``)."""
+        return self.device.type == "cpu" and cpu_autocast_wanted(
+            self.config.train.amp_cpu, self.model, self.config.model.n_mels, *bf16_probe_shape(self.config))
+
     # -- training ------------------------------------------------------------------------------
 
     def train_epoch(self) -> tuple[float, float, float]:
         """One epoch (or what is left of it after a resume); returns (mean loss, seconds, audio seconds)."""
         tc = self.config.train
+        if tc.amp_cpu and not self.cpu_bf16 and self.device.type == "cpu" and cpu_bf16_native():
+            # A probe is a few seconds of one machine's load: beside another job it once read 0.93x where the
+            # quiet machine read 1.55x (RESULTS.md). A declined bf16 is asked again at each epoch.
+            self.cpu_bf16 = self._probe_cpu_bf16()
         self.model.train()
         self.sampler.set_epoch(self.epoch)
         self.train_set.set_epoch(self.epoch)

@@ -268,6 +268,21 @@ def test_trainer_probes_bf16_with_a_real_batch_shape(espeak_corpus, tmp_path, mo
     assert trainer.cpu_bf16 is False  # 1.0x is below the bar
 
 
+def test_a_declined_bf16_is_probed_again_at_each_epoch(espeak_corpus, tmp_path, monkeypatch):
+    """A probe beside another job once read 0.93x on a CPU that reads 1.55x when quiet: the next epoch asks again."""
+    for module in ("asr.device", "asr.train"):
+        monkeypatch.setattr(f"{module}.cpu_bf16_native", lambda: True)
+    readings = iter([0.93, 1.55])
+    monkeypatch.setattr("asr.device.cpu_bf16_speedup", lambda model, n, **shape: next(readings))
+    config = load_config(REPO / "tests" / "overfit.yaml", {"train.amp_cpu": True, "model.hidden_size": 16,
+                                                            "train.device": "cpu", "train.epochs": 2})
+    trainer = Trainer(config, espeak_corpus, espeak_corpus, tmp_path, progress=False)
+    assert trainer.cpu_bf16 is False
+    trainer.train_epoch()
+    assert trainer.cpu_bf16 is True
+    trainer.train_epoch()  # once chosen, bf16 is not probed again (a third reading would raise StopIteration)
+
+
 def test_grow_stacks_new_layers_on_the_trained_ones(trained_model, espeak_corpus, tmp_path):
     """`asr grow`: the parent's layers, CMVN and output layer copied, a new seeded top layer; trainable with
     --init; fewer layers than the parent's is a clear error."""
