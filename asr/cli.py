@@ -207,7 +207,8 @@ def transcribe(inputs: tuple[Path, ...], model_path: Path | None, fmt: str, outp
               show_default=True)
 @click.option("--refine/--no-refine", default=True, show_default=True,
               help="Move word boundaries to the edges of the words' sound (else: CTC token spans as they are).")
-def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: bool) -> None:
+@_device_option
+def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: bool, device: str) -> None:
     """Word times of TEXT (a transcript, or @file to read it) in AUDIO, by CTC forced alignment."""
     from .align import AlignmentError
     from .decoding import DecodingConfig
@@ -215,7 +216,7 @@ def align(audio: Path, text: str, model_path: Path | None, fmt: str, refine: boo
 
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
-    model = _load_transcriber(model_path, "cpu", DecodingConfig())
+    model = _load_transcriber(model_path, device, DecodingConfig())
     try:
         words = model.align(audio, text, refine=refine)
     except (AudioError, AlignmentError) as e:
@@ -641,8 +642,9 @@ def lm_build(sources: tuple[Path, ...], out: Path, order: int, prune: str, quant
 @click.option("--word-scores", default="-1 0 1 2 3", show_default=True)
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the best values next to the model (MODEL.decoding.yaml), used by default from then on.")
+@_device_option
 def lm_tune(manifests: tuple[Path, ...], model_path: Path, lm_path: Path, beam_size: int, beam_size_token: int,
-            beam_threshold: float, lm_weights: str, word_scores: str, save: bool) -> None:
+            beam_threshold: float, lm_weights: str, word_scores: str, save: bool, device: str) -> None:
     """Search the LM weight and word bonus that give the lowest WER on dev MANIFESTS.
 
     With several manifests the objective is the mean of their WERs: each weighs the same, whatever
@@ -651,7 +653,7 @@ def lm_tune(manifests: tuple[Path, ...], model_path: Path, lm_path: Path, beam_s
     from .evaluate import score
     from .tune import dev_log_probs, grid_edges, tune_lm
 
-    model = _load_transcriber(model_path, "cpu", DecodingConfig())
+    model = _load_transcriber(model_path, device, DecodingConfig())
     try:
         dev = dev_log_probs(model, manifests, on_error=lambda message: click.echo(f"error: {message}", err=True))
     except (ManifestError, ValueError) as e:

@@ -163,3 +163,16 @@ def test_train_cli_stopped_by_a_signal_exits_with_the_shells_status(tmp_path, es
     assert result.exit_code == 128 + signal.SIGTERM, result.output
     assert "checkpoint saved" in result.output and (out / "last.pt").is_file()
     assert "done:" not in result.output
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.parametrize("command", [["transcribe", "{wav}"], ["evaluate", "{manifest}"],
+                                     ["align", "{wav}", "some words"]])
+def test_device_option_asks_for_cuda_clearly(trained_model, espeak_corpus, command):
+    """Every command that loads a model takes --device (auto by default); CUDA asked for where there is none is
+    one clear error."""
+    wav = read_manifest(espeak_corpus)[0].audio_filepath
+    args = [a.format(wav=wav, manifest=espeak_corpus) for a in command]
+    result = run(*args, "--model", trained_model / "model.pt", "--device", "cuda")
+    assert result.exit_code == 1 and "CUDA is not available" in result.output, result.output
+    assert "Traceback" not in result.output
