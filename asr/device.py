@@ -82,12 +82,12 @@ MIN_BF16_SPEEDUP = 1.1
 
 
 def cpu_autocast_wanted(requested: bool, model: nn.Module | None = None, n_features: int = 0,
-                        batch: int = 8, frames: int = 500) -> bool:
+                        **probe_shape: int) -> bool:
     """``train.amp_cpu`` as it applies on this machine.
 
     Honoured only where the CPU has native bf16 and, when ``model`` is given, where a timed step of it
-    on ``batch`` utterances of ``frames`` frames (``cpu_bf16_speedup``) is faster under bf16: native bf16
-    alone does not promise that (a 3x BiLSTM-256 step was 2x faster under bf16 on an AMD EPYC with
+    (``cpu_bf16_speedup``, of the ``batch`` and ``frames`` in ``probe_shape``) is faster under bf16: native
+    bf16 alone does not promise that (a 3x BiLSTM-256 step was 2x faster under bf16 on an AMD EPYC with
     AVX512-BF16, but 1.4x slower on an Intel Xeon with AVX512-BF16 and no AMX; RESULTS.md, "Spot
     measurements"). Time a batch the size of the real ones: bf16's gain grows with the batch.
     """
@@ -99,7 +99,7 @@ def cpu_autocast_wanted(requested: bool, model: nn.Module | None = None, n_featu
         return False
     if model is None:
         return True
-    speedup = cpu_bf16_speedup(model, n_features, batch=batch, frames=frames)
+    speedup = cpu_bf16_speedup(model, n_features, **probe_shape)
     if speedup < MIN_BF16_SPEEDUP:
         log.warning("train.amp_cpu is set but a bf16 step is %.2fx as fast as fp32 on this CPU "
                     "(below %.1fx): training in fp32", speedup, MIN_BF16_SPEEDUP)
