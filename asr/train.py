@@ -304,9 +304,11 @@ class Trainer:
 
     def _probe_cpu_bf16(self) -> bool:
         """``train.amp_cpu`` as it applies here, decided by a timed step (``device.cpu_autocast_wanted``)."""
+        if self.device.type != "cpu":
+            return False
         batch, frames = bf16_probe_shape(self.config)
-        return self.device.type == "cpu" and cpu_autocast_wanted(
-            self.config.train.amp_cpu, self.model, self.config.model.n_mels, batch=batch, frames=frames)
+        return cpu_autocast_wanted(self.config.train.amp_cpu, self.model, self.config.model.n_mels,
+                                   batch=batch, frames=frames)
 
     # -- training ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from asr.cli import main
@@ -165,7 +166,7 @@ def test_train_cli_stopped_by_a_signal_exits_with_the_shells_status(tmp_path, es
     assert "done:" not in result.output
 
 
-@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 @pytest.mark.parametrize("command", [["transcribe", "{wav}"], ["evaluate", "{manifest}"],
                                      ["align", "{wav}", "some words"]])
 def test_device_option_asks_for_cuda_clearly(trained_model, espeak_corpus, command):
