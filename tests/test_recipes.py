@@ -313,9 +313,8 @@ def test_recipe_options_keep_names_that_parse_options_uses_itself(tmp_path):
     assert help_text.split("options:", 1)[1].split() == ["--name", "--stage", "--set"]
 
 
-def test_en_default_round_runs_one_schedule_and_its_candidates(tmp_path):
-    """round.sh: the data stage, stages 5-7 from the (grown) init with the schedule's overrides, the store,
-    then one averaged candidate per --with, each tuned by stage 7; it ends with each candidate's best score."""
+def _fake_round(tmp_path, *options):
+    """Runs round.sh with stand-ins for asr and run.sh that record their calls (asr.calls, recipe.calls)."""
     env = _fake_asr(tmp_path)
     (tmp_path / "bin/asr").write_text(
         f'#!/usr/bin/env bash\necho "$*" >> {tmp_path / "asr.calls"}\n'
@@ -333,12 +332,18 @@ def test_en_default_round_runs_one_schedule_and_its_candidates(tmp_path):
         '  echo "lm_weight  2.50 word_score  0.00: mean WER of 2 sets 12.50% (12.00%, 13.00%), CER 5.00%"\n'
         '  echo "lm_weight  3.00 word_score  0.00: mean WER of 2 sets 12.90% (12.40%, 13.40%), CER 5.20%"\nfi\n')
     recipe.chmod(0o755)
-    proc = subprocess.run(
+    return subprocess.run(
         ["bash", str(REPO / "recipes/en_default/local/round.sh"), "--name", "r99", "--part", "26", "--perturb-seed",
-         "151", "--make-data", "false", "--init", "bundle.pt", "--grow", "true", "--layers", "5", "--epochs", "4",
-         "--lr", "1e-3", "--set", "train.seed=7", "--with", "a/epoch-2.pt b/epoch-2.pt", "--recipe", str(recipe),
+         "151", "--make-data", "false", "--init", "bundle.pt", *options, "--recipe", str(recipe),
          "--exp-root", str(tmp_path / "exp"), "--store-root", str(tmp_path / "store")],
         capture_output=True, text=True, env=env, cwd=REPO)
+
+
+def test_en_default_round_runs_one_schedule_and_its_candidates(tmp_path):
+    """round.sh: the data stage, stages 5-7 from the (grown) init with the schedule's overrides, the store,
+    then one averaged candidate per --with, each tuned by stage 7; it ends with each candidate's best score."""
+    proc = _fake_round(tmp_path, "--grow", "true", "--layers", "5", "--epochs", "4", "--lr", "1e-3",
+                       "--set", "train.seed=7", "--with", "a/epoch-2.pt b/epoch-2.pt")
     assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
     exp = tmp_path / "exp/en_default_r99"
     data, train, tune = (tmp_path / "recipe.calls").read_text().splitlines()
@@ -358,6 +363,31 @@ def test_en_default_round_runs_one_schedule_and_its_candidates(tmp_path):
     summary = proc.stdout.split("Candidates")[1]
     assert f"{exp}_avg1: averaged 2 model(s): a/epoch-2.pt, b/epoch-2.pt" in summary
     assert summary.count("mean WER of 2 sets 12.50%") == 2 and "12.90%" not in summary
+
+
+def test_en_default_round_averages_with_the_last_schedules_of_the_lineage(tmp_path):
+    """--average-with-last N: candidate k averages the stored last epochs of the k schedules numbered below --name
+    (oldest first) with this schedule's last epoch, after any --with; a gap in the lineage fails before training."""
+    store = tmp_path / "store"
+    for name, epoch in [("r96", 3), ("r97", 3), ("r98", 2), ("r98", 3)]:
+        (store / f"en_default_{name}").mkdir(parents=True, exist_ok=True)
+        (store / f"en_default_{name}/epoch-{epoch}.pt").write_text(name)
+    proc = _fake_round(tmp_path, "--with", "x.pt", "--average-with-last", "3")
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    exp, last = tmp_path / "exp/en_default_r99", tmp_path / "exp/en_default_r99/epoch-4.pt"
+    r96, r97, r98 = (store / f"en_default_r{n}/epoch-3.pt" for n in (96, 97, 98))
+    assert (tmp_path / "asr.calls").read_text().splitlines() == [
+        f"average x.pt {last} -o {exp}_avg1/final.pt",
+        f"average {r98} {last} -o {exp}_avg2/final.pt",
+        f"average {r97} {r98} {last} -o {exp}_avg3/final.pt",
+        f"average {r96} {r97} {r98} {last} -o {exp}_avg4/final.pt"]
+    assert proc.stdout.split("Candidates")[1].count("mean WER of 2 sets") == 5
+
+    (tmp_path / "gap/store/en_default_r98").mkdir(parents=True)
+    (tmp_path / "gap/store/en_default_r98/epoch-3.pt").write_text("r98")
+    gap = _fake_round(tmp_path / "gap", "--average-with-last", "2")
+    assert gap.returncode == 1 and f"no stored epoch in {tmp_path / 'gap/store/en_default_r97'}" in gap.stderr
+    assert not (tmp_path / "gap/recipe.calls").exists(), "it must fail before any stage runs"
 
 
 def test_en_default_round_needs_its_schedule(tmp_path):

@@ -4,8 +4,11 @@
 # Usage: recipes/en_default/local/round.sh --name r28 --part 27 --perturb-seed 161 --init MODEL
 #          [--epochs 2] [--layers 4] [--grow false] [--lr 5e-4] [--warmup-steps 200] [--average-last 2]
 #          [--make-data true] [--lm-weights "1.5 2 2.5 3 3.5 4"] [--set K=V ...] [--with "CKPT ..." ...]
+#          [--average-with-last N]
 # Each --with names earlier epochs to average with this schedule's last one: one candidate each, beside the
-# schedule's own (its last --average-last epochs averaged). Writes exp/en_default_NAME (+ _avgK per --with) and
+# schedule's own (its last --average-last epochs averaged). --average-with-last N adds N such candidates from the
+# lineage: the stored last epoch of the one schedule numbered just below --name (r39 for r40), of the two below it,
+# ..., of the N below it. Writes exp/en_default_NAME (+ _avgK per --with) and
 # stores the last epoch, config, logs, plot and tuned settings in checkpoints/en_default_NAME; ends with the scores.
 # Run from a clean tree and leave run.sh and this file alone until it ends: bash reads a script as it runs it.
 # The choice between candidates and the bundle is a rule written in RESULTS.md before the run, not made here.
@@ -26,6 +29,7 @@ lm_weights="1.5 2 2.5 3 3.5 4"
 # The eighteenth schedule's stronger SpecAugment, kept by every schedule since; more --set add to these.
 set=(train.spec_augment.freq_width=27 train.spec_augment.time_masks=4 train.spec_augment.max_time_width=40)
 with=()                 # repeatable: "CKPT [CKPT ...]" averaged with this schedule's last epoch
+average_with_last=0     # adds one --with per k = 1..N: the k schedules numbered just below --name
 recipe=recipes/en_default/run.sh  # whose stages it runs
 exp_root=exp            # the experiments go here; the finished schedules are stored (and committed) in store_root
 store_root=checkpoints
@@ -38,6 +42,26 @@ for required in name part perturb_seed init; do
 done
 exp=$exp_root/en_default_$name
 store=$store_root/en_default_$name
+
+if (( average_with_last > 0 )); then
+  if [[ ! $name =~ ^(.*[^0-9])([0-9]+)$ ]]; then
+    echo "$0: --average-with-last needs a numbered --name (like r40), not '$name'" >&2; exit 1
+  fi
+  prefix=${BASH_REMATCH[1]}
+  number=$((10#${BASH_REMATCH[2]}))
+  earlier=""
+  for ((k = 1; k <= average_with_last; k++)); do
+    # Checked before any stage runs: a missing schedule must not surface after an hour of training.
+    previous=$(ls "$store_root/en_default_$prefix$((number - k))"/epoch-*.pt 2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -z $previous ]]; then
+      echo "$0: --average-with-last $average_with_last: no stored epoch in" \
+        "$store_root/en_default_$prefix$((number - k))" >&2
+      exit 1
+    fi
+    earlier="$previous${earlier:+ $earlier}"
+    with+=("$earlier")
+  done
+fi
 data_opts=(--first-part "$part" --parts 16000 --perturb-seed "$perturb_seed")
 timed() { local s=$SECONDS; "$@"; log "took $(( (SECONDS - s) / 60 )) min $(( (SECONDS - s) % 60 )) s: $*"; }
 
