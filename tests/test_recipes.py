@@ -389,6 +389,10 @@ def test_en_default_round_averages_with_the_last_schedules_of_the_lineage(tmp_pa
     assert gap.returncode == 1 and f"no stored epoch in {tmp_path / 'gap/store/en_default_r97'}" in gap.stderr
     assert not (tmp_path / "gap/recipe.calls").exists(), "it must fail before any stage runs"
 
+    (tmp_path / "word").mkdir()
+    word = _fake_round(tmp_path / "word", "--average-with-last", "all")
+    assert word.returncode == 1 and "--average-with-last takes a number of schedules, not 'all'" in word.stderr
+
 
 def test_en_default_round_needs_its_schedule(tmp_path):
     proc = subprocess.run(["bash", str(REPO / "recipes/en_default/local/round.sh"), "--name", "r99", "--part", "3"],

@@ -43,6 +43,9 @@ done
 exp=$exp_root/en_default_$name
 store=$store_root/en_default_$name
 
+if [[ ! $average_with_last =~ ^[0-9]+$ ]]; then
+  echo "$0: --average-with-last takes a number of schedules, not '$average_with_last'" >&2; exit 1
+fi
 if (( average_with_last > 0 )); then
   if [[ ! $name =~ ^(.*[^0-9])([0-9]+)$ ]]; then
     echo "$0: --average-with-last needs a numbered --name (like r40), not '$name'" >&2; exit 1
