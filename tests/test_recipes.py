@@ -398,3 +398,59 @@ def test_en_default_round_needs_its_schedule(tmp_path):
     proc = subprocess.run(["bash", str(REPO / "recipes/en_default/local/round.sh"), "--name", "r99", "--part", "3"],
                           capture_output=True, text=True, env=_env(), cwd=REPO)
     assert proc.returncode == 1 and "--perturb-seed is required" in proc.stderr
+
+
+_ROUND_LOG = """\
+tuning\r  3%|#| 1/32\r100%|#| 32/32
+2026-12-08 01:00:00 (round.sh:104) Candidates (best setting of each; the score is the mean WER of ...):
+exp/en_default_r9: averaged 2 model(s): exp/en_default_r9/epoch-2.pt, exp/en_default_r9/epoch-3.pt
+  greedy: WER 26.16%, CER 8.20% (all sets pooled)
+  lm_weight  2.50 word_score  0.00: mean WER of 2 sets 13.07% (12.23%, 13.92%), CER 5.63%
+exp/en_default_r9_avg1: averaged 3 model(s): checkpoints/en_default_r7/epoch-3.pt, \
+checkpoints/en_default_r8/epoch-3.pt, exp/en_default_r9/epoch-3.pt
+  greedy: WER 25.47%, CER 8.08% (all sets pooled)
+  lm_weight  3.00 word_score  0.00: mean WER of 2 sets {score} ({voices}, {lj}), CER 5.33%
+"""
+
+
+def _schedule_tables(tmp_path, bundle, **scores):
+    (tmp_path / "log.csv").write_text(
+        "epoch,step,train_loss,dev_loss,dev_wer,dev_cer,lr,epoch_seconds,audio_seconds_per_second,skipped_steps\n"
+        "1,538,28.4213,23.0841,0.2773,0.0861,4.361e-04,965.2,117.7,0\n"
+    )
+    (tmp_path / "round.log").write_text(_ROUND_LOG.format(**scores))
+    return subprocess.run(
+        [sys.executable, str(REPO / "recipes/en_default/local/schedule_tables.py"), str(tmp_path / "log.csv"),
+         str(tmp_path / "round.log"), "--bundle", *bundle, "--slice-words", "424"],
+        capture_output=True, text=True, cwd=REPO,
+    )
+
+
+def test_schedule_tables_apply_the_rule_to_round_logs(tmp_path):
+    """Both RESULTS.md tables come from the logs, and the rule's two clauses each keep the bundle."""
+    lower_but_worse_slice = _schedule_tables(tmp_path, ["12.47", "11.79"], score="11.98%", voices="11.94%",
+                                             lj="12.03%")
+    assert lower_but_worse_slice.returncode == 0, lower_but_worse_slice.stderr
+    out = lower_but_worse_slice.stdout
+    assert "| 1 | 538 | 28.42 | 23.08 | 27.73% | 8.61% | 16.1 min | 117.7 |" in out
+    assert "| (a) r9 epochs 2–3 | 26.16% | 2.5 | 12.23% | 13.92% | 13.07% |" in out
+    assert "| (b) r7–r9 epoch 3 | 25.47% | 3 | 11.94% | 12.03% | 11.98% |" in out
+    assert "51 errors of 424 words > the bundle's 11.79% = 50 errors" in out
+    assert out.rstrip().endswith("the bundle stays")
+
+    wins = _schedule_tables(tmp_path, ["12.47", "11.79"], score="11.50%", voices="11.21%", lj="11.79%")
+    assert wins.stdout.rstrip().endswith("exp/en_default_r9_avg1 replaces the bundle")
+    not_lower = _schedule_tables(tmp_path, ["11.50", "12.50"], score="11.50%", voices="11.21%", lj="11.79%")
+    assert "score 11.50% >= the bundle's 11.50%" in not_lower.stdout
+    assert not_lower.stdout.rstrip().endswith("the bundle stays")
+
+
+def test_schedule_tables_say_when_round_has_not_finished(tmp_path):
+    (tmp_path / "log.csv").write_text("epoch,step\n")
+    (tmp_path / "round.log").write_text("2026-12-08 (run.sh:146) Stage 5: train\n")
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "recipes/en_default/local/schedule_tables.py"), str(tmp_path / "log.csv"),
+         str(tmp_path / "round.log"), "--bundle", "12.47", "11.79"],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    assert proc.returncode == 1 and "has round.sh finished?" in proc.stderr and "Traceback" not in proc.stderr
