@@ -28,9 +28,16 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    a, b = word_errors(args.a), word_errors(args.b)
+    try:
+        a, b = word_errors(args.a), word_errors(args.b)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"error: cannot read an `asr evaluate` hyps.jsonl: {e!r}", file=sys.stderr)
+        return 1
     if a.keys() != b.keys():
         print(f"error: the two files cover different utterances ({len(a.keys() ^ b.keys())} differ)", file=sys.stderr)
+        return 1
+    if not a:
+        print("error: no utterances to compare", file=sys.stderr)
         return 1
     diffs = [b[i] - a[i] for i in sorted(a)]
     rng = random.Random(args.seed)
